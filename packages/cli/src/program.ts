@@ -1,0 +1,63 @@
+import { Command, Option } from 'commander';
+import { CONFIG_SOURCES, ConfigError, VERSION, loadConfig, startServer } from '@flywheel/server';
+
+const envOf = (flag: string) => CONFIG_SOURCES.find((s) => s.flag === flag)?.env;
+
+/** The `flywheel` command line. Each capability adds its subcommands here. */
+export function buildProgram(): Command {
+  const program = new Command('flywheel')
+    .description('Flywheel — a self-hosted ML platform: tracking, registry, serving, monitoring, pipelines, organization.')
+    .version(VERSION)
+    .showHelpAfterError();
+
+  program
+    .command('server')
+    .description('Start the Flywheel server (API, MLflow-compatible tracking, artifact proxy).')
+    .addOption(new Option('--host <host>', 'interface to listen on (default 127.0.0.1)').env(envOf('--host')!))
+    .addOption(new Option('--port <port>', 'TCP port (default 5000)').env(envOf('--port')!))
+    .addOption(new Option('--data-dir <dir>', 'data directory (default ~/.flywheel)').env(envOf('--data-dir')!))
+    .addOption(new Option('--database-url <url>', 'sqlite: (default) or postgres://user@host:5432/db').env(envOf('--database-url')!))
+    .addOption(new Option('--artifact-root <dir>', 'local artifact folder (default <data-dir>/artifacts)').env(envOf('--artifact-root')!))
+    .addOption(new Option('--pool-size <n>', 'PostgreSQL connections (default 10)').env(envOf('--pool-size')!))
+    .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)').env(envOf('--log-level')!))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ flywheel server                                   # SQLite + local artifacts under ~/.flywheel
+  $ flywheel server --port 8080 --data-dir ./fw-data
+  $ flywheel server --database-url postgres://postgres@127.0.0.1:5432/flywheel
+  $ MLFLOW_TRACKING_URI=http://127.0.0.1:5000 python train.py   # point an MLflow client at it`,
+    )
+    .action(async (opts: Record<string, string | undefined>) => {
+      let config;
+      try {
+        config = loadConfig(
+          {
+            host: opts.host,
+            port: opts.port,
+            dataDir: opts.dataDir,
+            databaseUrl: opts.databaseUrl,
+            artifactRoot: opts.artifactRoot,
+            poolSize: opts.poolSize,
+            logLevel: opts.logLevel,
+          },
+          process.env,
+        );
+      } catch (e) {
+        if (e instanceof ConfigError) {
+          process.stderr.write(`flywheel server: ${e.message}\n`);
+          process.exit(2);
+        }
+        throw e;
+      }
+      try {
+        await startServer(config);
+      } catch (e) {
+        process.stderr.write(`flywheel server: could not start: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(1);
+      }
+    });
+
+  return program;
+}

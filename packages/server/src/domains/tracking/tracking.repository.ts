@@ -1,0 +1,505 @@
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import type { DialectName } from '../../store/index.js';
+import { likeToGlob } from '../../store/index.js';
+import type { FilterClause, OrderClause } from './search-filter.js';
+import type {
+  DatasetRow,
+  ExperimentRow,
+  InputTagRow,
+  KeyValueRow,
+  MetricRow,
+  RunRow,
+  TrackingTables,
+} from './tracking.tables.js';
+
+type DB = Kysely<TrackingTables>;
+type RunsEB = ExpressionBuilder<TrackingTables, 'runs'>;
+type ExpEB = ExpressionBuilder<TrackingTables, 'experiments'>;
+
+/** Chunk sizes keep every statement under SQLite's and PostgreSQL's bound-parameter limits. */
+const INSERT_CHUNK = 1000;
+const IN_CHUNK = 900;
+
+export type LifecycleFilter = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
+
+export interface RunData {
+  params: KeyValueRow[];
+  tags: KeyValueRow[];
+  metrics: MetricRow[];
+  inputs: { dataset: DatasetRow; tags: InputTagRow[] }[];
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const lifecycleStages = (view: LifecycleFilter): string[] =>
+  view === 'ALL' ? ['active', 'deleted'] : view === 'DELETED_ONLY' ? ['deleted'] : ['active'];
+
+/**
+ * All SQL of the tracking domain. Dialect differences are limited to LIKE (case-sensitive on
+ * both) and are resolved through store/ helpers.
+ */
+export class TrackingRepository {
+  constructor(
+    private readonly db: DB,
+    readonly dialect: DialectName,
+  ) {}
+
+  /** Runs `fn` with a repository bound to one transaction. */
+  transaction<R>(fn: (repo: TrackingRepository) => Promise<R>): Promise<R> {
+    if (this.db.isTransaction) return fn(this);
+    return this.db.transaction().execute((trx) => fn(new TrackingRepository(trx, this.dialect)));
+  }
+
+  // ---- experiments -------------------------------------------------------------------------
+
+  async insertExperiment(row: Omit<ExperimentRow, 'experiment_id'>, artifactLocation: (id: number) => string): Promise<number> {
+    const inserted = await this.db
+      .insertInto('experiments')
+      .values({ ...row, artifact_location: row.artifact_location || '' })
+      .returning('experiment_id')
+      .executeTakeFirstOrThrow();
+    const id = inserted.experiment_id;
+    if (!row.artifact_location) {
+      await this.db.updateTable('experiments').set({ artifact_location: artifactLocation(id) }).where('experiment_id', '=', id).execute();
+    }
+    return id;
+  }
+
+  getExperiment(id: number): Promise<ExperimentRow | undefined> {
+    return this.db.selectFrom('experiments').selectAll().where('experiment_id', '=', id).executeTakeFirst();
+  }
+
+  getExperimentByName(name: string): Promise<ExperimentRow | undefined> {
+    return this.db.selectFrom('experiments').selectAll().where('name', '=', name).executeTakeFirst();
+  }
+
+  async experimentTags(ids: readonly number[]): Promise<Map<number, { key: string; value: string }[]>> {
+    const out = new Map<number, { key: string; value: string }[]>();
+    for (const part of chunks(ids, IN_CHUNK)) {
+      const rows = await this.db.selectFrom('experiment_tags').selectAll().where('experiment_id', 'in', part).orderBy('key').execute();
+      for (const r of rows) {
+        let list = out.get(r.experiment_id);
+        if (!list) out.set(r.experiment_id, (list = []));
+        list.push({ key: r.key, value: r.value });
+      }
+    }
+    return out;
+  }
+
+  async renameExperiment(id: number, name: string, now: number): Promise<void> {
+    await this.db.updateTable('experiments').set({ name, last_update_time: now }).where('experiment_id', '=', id).execute();
+  }
+
+  /** Deleting or restoring an experiment does the same to its runs, as MLflow does. */
+  async setExperimentLifecycle(id: number, stage: 'active' | 'deleted', now: number): Promise<void> {
+    await this.db.updateTable('experiments').set({ lifecycle_stage: stage, last_update_time: now }).where('experiment_id', '=', id).execute();
+    const from = stage === 'deleted' ? 'active' : 'deleted';
+    await this.db
+      .updateTable('runs')
+      .set({ lifecycle_stage: stage, deleted_time: stage === 'deleted' ? now : null })
+      .where('experiment_id', '=', id)
+      .where('lifecycle_stage', '=', from)
+      .execute();
+  }
+
+  async setExperimentTag(id: number, key: string, value: string, now: number): Promise<void> {
+    await this.db
+      .insertInto('experiment_tags')
+      .values({ experiment_id: id, key, value })
+      .onConflict((oc) => oc.columns(['experiment_id', 'key']).doUpdateSet({ value }))
+      .execute();
+    await this.db.updateTable('experiments').set({ last_update_time: now }).where('experiment_id', '=', id).execute();
+  }
+
+  async deleteExperimentTag(id: number, key: string): Promise<number> {
+    const r = await this.db.deleteFrom('experiment_tags').where('experiment_id', '=', id).where('key', '=', key).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async searchExperiments(opts: {
+    view: LifecycleFilter;
+    filter: FilterClause[];
+    order: OrderClause[];
+    offset: number;
+    limit: number;
+  }): Promise<ExperimentRow[]> {
+    let q = this.db
+      .selectFrom('experiments')
+      .selectAll('experiments')
+      .where('experiments.lifecycle_stage', 'in', lifecycleStages(opts.view));
+    for (const c of opts.filter) q = q.where((eb) => this.experimentClause(eb, c));
+    const orderKeys = new Set<string>();
+    for (const o of opts.order) {
+      const col = `experiments.${o.key}` as 'experiments.name';
+      q = q.orderBy(col, o.ascending ? 'asc' : 'desc');
+      orderKeys.add(o.key);
+    }
+    if (!orderKeys.has('creation_time')) q = q.orderBy('experiments.creation_time', 'desc');
+    if (!orderKeys.has('experiment_id')) q = q.orderBy('experiments.experiment_id', 'asc');
+    return q.limit(opts.limit).offset(opts.offset).execute();
+  }
+
+  private experimentClause(eb: ExpEB, c: FilterClause): Expression<SqlBool> {
+    if (c.type === 'tag') {
+      const sub = eb
+        .selectFrom('experiment_tags as et')
+        .select(sql.lit(1).as('one'))
+        .whereRef('et.experiment_id', '=', 'experiments.experiment_id')
+        .where('et.key', '=', c.key);
+      if (c.comparator === 'IS NULL') return eb.not(eb.exists(sub));
+      if (c.comparator === 'IS NOT NULL') return eb.exists(sub);
+      return eb.exists(sub.where((e) => this.compare(e, sql.ref('et.value'), c)));
+    }
+    return this.compare(eb, sql.ref(`experiments.${c.key}`), c);
+  }
+
+  // ---- runs --------------------------------------------------------------------------------
+
+  async insertRun(run: RunRow, tags: readonly { key: string; value: string }[]): Promise<void> {
+    await this.db.insertInto('runs').values(run).execute();
+    if (tags.length) {
+      await this.db
+        .insertInto('tags')
+        .values(tags.map((t) => ({ run_uuid: run.run_uuid, key: t.key, value: t.value })))
+        .onConflict((oc) => oc.columns(['run_uuid', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+        .execute();
+    }
+  }
+
+  getRun(id: string): Promise<RunRow | undefined> {
+    return this.db.selectFrom('runs').selectAll().where('run_uuid', '=', id).executeTakeFirst();
+  }
+
+  async updateRun(id: string, set: Partial<Pick<RunRow, 'status' | 'end_time' | 'run_name'>>): Promise<void> {
+    if (Object.keys(set).length === 0) return;
+    await this.db.updateTable('runs').set(set).where('run_uuid', '=', id).execute();
+  }
+
+  async setRunLifecycle(id: string, stage: 'active' | 'deleted', now: number): Promise<void> {
+    await this.db
+      .updateTable('runs')
+      .set({ lifecycle_stage: stage, deleted_time: stage === 'deleted' ? now : null })
+      .where('run_uuid', '=', id)
+      .execute();
+  }
+
+  /** Params, tags, latest metrics and dataset inputs of many runs, grouped by run id. */
+  async runData(ids: readonly string[]): Promise<Map<string, RunData>> {
+    const out = new Map<string, RunData>();
+    for (const id of ids) out.set(id, { params: [], tags: [], metrics: [], inputs: [] });
+    for (const part of chunks(ids, IN_CHUNK)) {
+      const [params, tags, metrics, inputs] = await Promise.all([
+        this.db.selectFrom('params').selectAll().where('run_uuid', 'in', part).orderBy('key').execute(),
+        this.db.selectFrom('tags').selectAll().where('run_uuid', 'in', part).orderBy('key').execute(),
+        this.db.selectFrom('latest_metrics').selectAll().where('run_uuid', 'in', part).orderBy('key').execute(),
+        this.db
+          .selectFrom('run_inputs')
+          .innerJoin('datasets', 'datasets.dataset_uuid', 'run_inputs.dataset_uuid')
+          .selectAll('datasets')
+          .select(['run_inputs.input_uuid', 'run_inputs.run_uuid'])
+          .where('run_inputs.run_uuid', 'in', part)
+          .orderBy('datasets.name')
+          .execute(),
+      ]);
+      for (const p of params) out.get(p.run_uuid)!.params.push(p);
+      for (const t of tags) out.get(t.run_uuid)!.tags.push(t);
+      for (const m of metrics) out.get(m.run_uuid)!.metrics.push(m);
+      if (inputs.length) {
+        const inputTags = await this.db
+          .selectFrom('input_tags')
+          .selectAll()
+          .where('input_uuid', 'in', inputs.map((i) => i.input_uuid))
+          .orderBy('name')
+          .execute();
+        for (const i of inputs) {
+          const { input_uuid, run_uuid, ...dataset } = i;
+          out.get(run_uuid)!.inputs.push({ dataset, tags: inputTags.filter((t) => t.input_uuid === input_uuid) });
+        }
+      }
+    }
+    return out;
+  }
+
+  // ---- params, tags, metrics ----------------------------------------------------------------
+
+  async getParams(runId: string, keys: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const part of chunks(keys, IN_CHUNK)) {
+      const rows = await this.db.selectFrom('params').select(['key', 'value']).where('run_uuid', '=', runId).where('key', 'in', part).execute();
+      for (const r of rows) out.set(r.key, r.value);
+    }
+    return out;
+  }
+
+  /** Inserts params that are not there yet; existing keys are left for the caller to compare. */
+  async insertParams(runId: string, params: readonly { key: string; value: string }[]): Promise<void> {
+    for (const part of chunks(params, INSERT_CHUNK)) {
+      await this.db
+        .insertInto('params')
+        .values(part.map((p) => ({ run_uuid: runId, key: p.key, value: p.value })))
+        .onConflict((oc) => oc.columns(['run_uuid', 'key']).doNothing())
+        .execute();
+    }
+  }
+
+  async upsertTags(runId: string, tags: readonly { key: string; value: string }[]): Promise<void> {
+    for (const part of chunks(tags, INSERT_CHUNK)) {
+      await this.db
+        .insertInto('tags')
+        .values(part.map((t) => ({ run_uuid: runId, key: t.key, value: t.value })))
+        .onConflict((oc) => oc.columns(['run_uuid', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+        .execute();
+    }
+  }
+
+  async deleteTag(runId: string, key: string): Promise<number> {
+    const r = await this.db.deleteFrom('tags').where('run_uuid', '=', runId).where('key', '=', key).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  /**
+   * Appends metric points (an exact duplicate of a stored point is ignored, so a retried batch
+   * does not double) and moves each key's latest value forward.
+   */
+  async insertMetrics(runId: string, points: readonly Omit<MetricRow, 'run_uuid'>[]): Promise<void> {
+    if (points.length === 0) return;
+    for (const part of chunks(points, INSERT_CHUNK)) {
+      await this.db
+        .insertInto('metrics')
+        .values(part.map((p) => ({ run_uuid: runId, key: p.key, step: p.step, timestamp: p.timestamp, value: p.value, is_nan: p.is_nan })))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+    // One candidate per key: the same key twice in one upsert is an error on PostgreSQL.
+    const latest = new Map<string, Omit<MetricRow, 'run_uuid'>>();
+    for (const p of points) {
+      const cur = latest.get(p.key);
+      if (!cur || isNewer(p, cur)) latest.set(p.key, p);
+    }
+    for (const part of chunks([...latest.values()], INSERT_CHUNK)) {
+      await this.db
+        .insertInto('latest_metrics')
+        .values(part.map((p) => ({ run_uuid: runId, key: p.key, step: p.step, timestamp: p.timestamp, value: p.value, is_nan: p.is_nan })))
+        .onConflict((oc) =>
+          oc
+            .columns(['run_uuid', 'key'])
+            .doUpdateSet((eb) => ({
+              step: eb.ref('excluded.step'),
+              timestamp: eb.ref('excluded.timestamp'),
+              value: eb.ref('excluded.value'),
+              is_nan: eb.ref('excluded.is_nan'),
+            }))
+            .where(({ eb, or, and, ref }) =>
+              or([
+                eb(ref('excluded.step'), '>', ref('latest_metrics.step')),
+                and([
+                  eb(ref('excluded.step'), '=', ref('latest_metrics.step')),
+                  eb(ref('excluded.timestamp'), '>', ref('latest_metrics.timestamp')),
+                ]),
+                and([
+                  eb(ref('excluded.step'), '=', ref('latest_metrics.step')),
+                  eb(ref('excluded.timestamp'), '=', ref('latest_metrics.timestamp')),
+                  eb(ref('excluded.value'), '>', ref('latest_metrics.value')),
+                ]),
+              ]),
+            ),
+        )
+        .execute();
+    }
+  }
+
+  metricHistory(runId: string, key: string, offset: number, limit: number): Promise<MetricRow[]> {
+    return this.db
+      .selectFrom('metrics')
+      .selectAll()
+      .where('run_uuid', '=', runId)
+      .where('key', '=', key)
+      .orderBy('step')
+      .orderBy('timestamp')
+      .orderBy('value')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+  }
+
+  /** Points of `key` for several runs with step in [startStep, endStep], ordered by run then step. */
+  metricHistoryRange(runIds: readonly string[], key: string, startStep: number | null, endStep: number | null): Promise<MetricRow[]> {
+    let q = this.db.selectFrom('metrics').selectAll().where('run_uuid', 'in', runIds).where('key', '=', key);
+    if (startStep !== null) q = q.where('step', '>=', startStep);
+    if (endStep !== null) q = q.where('step', '<=', endStep);
+    return q.orderBy('run_uuid').orderBy('step').orderBy('timestamp').execute();
+  }
+
+  async metricStepRange(runIds: readonly string[], key: string): Promise<{ min: number; max: number } | null> {
+    const r = await this.db
+      .selectFrom('metrics')
+      .select((eb) => [eb.fn.min('step').as('min'), eb.fn.max('step').as('max')])
+      .where('run_uuid', 'in', runIds)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    return r && r.min !== null && r.max !== null ? { min: Number(r.min), max: Number(r.max) } : null;
+  }
+
+  // ---- dataset inputs ------------------------------------------------------------------------
+
+  async upsertDataset(row: DatasetRow): Promise<string> {
+    await this.db
+      .insertInto('datasets')
+      .values(row)
+      .onConflict((oc) => oc.columns(['experiment_id', 'name', 'digest']).doNothing())
+      .execute();
+    const r = await this.db
+      .selectFrom('datasets')
+      .select('dataset_uuid')
+      .where('experiment_id', '=', row.experiment_id)
+      .where('name', '=', row.name)
+      .where('digest', '=', row.digest)
+      .executeTakeFirstOrThrow();
+    return r.dataset_uuid;
+  }
+
+  async linkInput(inputUuid: string, datasetUuid: string, runId: string, tags: readonly { key: string; value: string }[]): Promise<void> {
+    await this.db
+      .insertInto('run_inputs')
+      .values({ input_uuid: inputUuid, dataset_uuid: datasetUuid, run_uuid: runId })
+      .onConflict((oc) => oc.columns(['run_uuid', 'dataset_uuid']).doNothing())
+      .execute();
+    const r = await this.db
+      .selectFrom('run_inputs')
+      .select('input_uuid')
+      .where('run_uuid', '=', runId)
+      .where('dataset_uuid', '=', datasetUuid)
+      .executeTakeFirstOrThrow();
+    if (tags.length) {
+      await this.db
+        .insertInto('input_tags')
+        .values(tags.map((t) => ({ input_uuid: r.input_uuid, name: t.key, value: t.value })))
+        .onConflict((oc) => oc.columns(['input_uuid', 'name']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+        .execute();
+    }
+  }
+
+  // ---- search --------------------------------------------------------------------------------
+
+  async searchRuns(opts: {
+    experimentIds: readonly number[];
+    view: LifecycleFilter;
+    filter: FilterClause[];
+    order: OrderClause[];
+    offset: number;
+    limit: number;
+  }): Promise<RunRow[]> {
+    let q = this.db
+      .selectFrom('runs')
+      .selectAll('runs')
+      .where('runs.experiment_id', 'in', opts.experimentIds)
+      .where('runs.lifecycle_stage', 'in', lifecycleStages(opts.view));
+    for (const c of opts.filter) q = q.where((eb) => this.runClause(eb, c));
+    let hasStart = false;
+    let hasId = false;
+    opts.order.forEach((o, i) => {
+      const dir = o.ascending ? 'asc' : 'desc';
+      if (o.type === 'attribute') {
+        if (o.key === 'start_time') hasStart = true;
+        if (o.key === 'run_id') hasId = true;
+        const col = sql.ref(`runs.${o.key === 'run_id' ? 'run_uuid' : o.key}`);
+        q = q.orderBy(sql`(${col} is null)`, 'asc').orderBy(col, dir);
+        return;
+      }
+      const alias = `o${i}`;
+      const table = o.type === 'metric' ? 'latest_metrics' : o.type === 'param' ? 'params' : 'tags';
+      q = q.leftJoin(
+        sql<KeyValueRow>`${sql.table(table)}`.as(alias) as never,
+        (join: any) => join.onRef(`${alias}.run_uuid`, '=', 'runs.run_uuid').on(`${alias}.key`, '=', o.key), // eslint-disable-line @typescript-eslint/no-explicit-any
+      ) as typeof q;
+      const val = sql.ref(`${alias}.value`);
+      // Missing values sort last in both directions, as MLflow does; NaN after real numbers.
+      q = q.orderBy(sql`(${val} is null)`, 'asc');
+      if (o.type === 'metric') q = q.orderBy(sql.ref(`${alias}.is_nan`), 'asc');
+      q = q.orderBy(val, dir);
+    });
+    if (!hasStart) q = q.orderBy('runs.start_time', 'desc');
+    if (!hasId) q = q.orderBy('runs.run_uuid', 'asc');
+    return q.limit(opts.limit).offset(opts.offset).execute();
+  }
+
+  private runClause(eb: RunsEB, c: FilterClause): Expression<SqlBool> {
+    switch (c.type) {
+      case 'attribute': {
+        const col = c.key === 'run_id' ? 'run_uuid' : c.key;
+        return this.compare(eb, sql.ref(`runs.${col}`), c);
+      }
+      case 'metric': {
+        const sub = eb
+          .selectFrom('latest_metrics as lm')
+          .select(sql.lit(1).as('one'))
+          .whereRef('lm.run_uuid', '=', 'runs.run_uuid')
+          .where('lm.key', '=', c.key)
+          .where('lm.is_nan', '=', 0);
+        return eb.exists(sub.where((e) => this.compare(e, sql.ref('lm.value'), c)));
+      }
+      case 'param':
+      case 'tag': {
+        const table = c.type === 'param' ? 'params' : 'tags';
+        const sub = eb
+          .selectFrom(`${table} as kv` as 'params as kv')
+          .select(sql.lit(1).as('one'))
+          .whereRef('kv.run_uuid', '=', 'runs.run_uuid')
+          .where('kv.key', '=', c.key);
+        if (c.comparator === 'IS NULL') return eb.not(eb.exists(sub));
+        if (c.comparator === 'IS NOT NULL') return eb.exists(sub);
+        return eb.exists(sub.where((e) => this.compare(e, sql.ref('kv.value'), c)));
+      }
+      case 'dataset': {
+        if (c.key === 'context') {
+          const sub = eb
+            .selectFrom('run_inputs as ri')
+            .innerJoin('input_tags as it', 'it.input_uuid', 'ri.input_uuid')
+            .select(sql.lit(1).as('one'))
+            .whereRef('ri.run_uuid', '=', 'runs.run_uuid')
+            .where('it.name', '=', 'mlflow.data.context');
+          return eb.exists(sub.where((e) => this.compare(e, sql.ref('it.value'), c)));
+        }
+        const sub = eb
+          .selectFrom('run_inputs as ri')
+          .innerJoin('datasets as d', 'd.dataset_uuid', 'ri.dataset_uuid')
+          .select(sql.lit(1).as('one'))
+          .whereRef('ri.run_uuid', '=', 'runs.run_uuid');
+        return eb.exists(sub.where((e) => this.compare(e, sql.ref(`d.${c.key}`), c)));
+      }
+    }
+  }
+
+  /** One comparison; LIKE is case-sensitive and ILIKE is not, on both dialects. */
+  private compare(eb: ExpressionBuilder<any, any>, col: Expression<unknown>, c: FilterClause): Expression<SqlBool> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const v = c.value;
+    switch (c.comparator) {
+      case 'IS NULL':
+        return sql<SqlBool>`${col} is null`;
+      case 'IS NOT NULL':
+        return sql<SqlBool>`${col} is not null`;
+      case 'IN':
+      case 'NOT IN': {
+        const list = Array.isArray(v) ? v : [String(v)];
+        if (list.length === 0) return sql<SqlBool>`${sql.lit(c.comparator === 'NOT IN' ? 1 : 0)} = 1`;
+        return eb(col, c.comparator === 'IN' ? 'in' : 'not in', list);
+      }
+      case 'LIKE':
+        return this.dialect === 'sqlite' ? sql<SqlBool>`${col} GLOB ${likeToGlob(String(v))}` : sql<SqlBool>`${col} LIKE ${String(v)}`;
+      case 'ILIKE':
+        return this.dialect === 'sqlite' ? sql<SqlBool>`${col} LIKE ${String(v)}` : sql<SqlBool>`${col} ILIKE ${String(v)}`;
+      default:
+        return eb(col, c.comparator, v as string | number);
+    }
+  }
+}
+
+function isNewer(a: Omit<MetricRow, 'run_uuid'>, b: Omit<MetricRow, 'run_uuid'>): boolean {
+  if (a.step !== b.step) return a.step > b.step;
+  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
+  return a.value > b.value;
+}

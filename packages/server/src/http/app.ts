@@ -1,0 +1,87 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Logger } from 'pino';
+import { ERROR_CATALOGUE, isDomainError, type ErrorCode } from '@flywheel/contract';
+import { registerJsonBody } from './json-body.js';
+
+export interface AppOptions {
+  logger: Logger;
+  bodyLimitBytes: number;
+  version: string;
+  /** Readiness: every check must answer true for `/ready` to be 200. */
+  readinessChecks: Record<string, () => Promise<boolean>>;
+}
+
+/** A native API error: `{"error": {"code": "NOT_FOUND", "message": "…"}}` with the catalogue's status. */
+export function nativeErrorHandler(error: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
+  if (isDomainError(error)) {
+    if (error.code === 'INTERNAL') req.log.error({ err: error }, 'internal error');
+    return reply.status(error.status).send({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } });
+  }
+  const fe = error as FastifyError;
+  if (fe.validation) {
+    const v = fe.validation[0];
+    const field = v ? `${fe.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}` : fe.validationContext ?? 'request';
+    const missing = v?.keyword === 'required' ? `.${String((v.params as { missingProperty?: string }).missingProperty)}` : '';
+    return reply.status(400).send({ error: { code: 'INVALID_INPUT', message: `${field}${missing} ${v?.message ?? 'is invalid'}` } });
+  }
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const code: ErrorCode = fe.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : fe.statusCode === 404 ? 'NOT_FOUND' : 'INVALID_INPUT';
+    return reply.status(fe.statusCode).send({ error: { code, message: fe.message } });
+  }
+  req.log.error({ err: error }, 'unhandled error');
+  return reply.status(500).send({ error: { code: 'INTERNAL', message: ERROR_CATALOGUE.INTERNAL.summary } });
+}
+
+/**
+ * The Fastify application shell: logging, JSON bodies, errors, health, readiness and the OpenAPI
+ * document. Domains add their routes to it in main.ts.
+ */
+export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.logger as unknown as FastifyBaseLogger,
+    bodyLimit: opts.bodyLimitBytes,
+    // Keep-alive sockets are closed as soon as they are idle during shutdown, in-flight ones finish.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    requestIdHeader: 'x-request-id',
+    // Per-request lines are at debug level (hook below): at info they would dominate metric ingest.
+    logController: new LogController({ disableRequestLogging: true }),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  });
+  registerJsonBody(app);
+  app.setErrorHandler(nativeErrorHandler);
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '';
+    if (/^\/(ajax-)?api\/2\.0\/mlflow/.test(path)) {
+      return reply.status(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No MLflow endpoint ${req.method} ${path}` });
+    }
+    return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${req.method} ${path}` } });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Flywheel API', version: opts.version, description: 'The native REST API of Flywheel. The MLflow-compatible API lives under /api/2.0/mlflow.' },
+    },
+    hideUntagged: true,
+  });
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  // Liveness: the process answers. MLflow clients and load balancers probe /health.
+  app.get('/health', { schema: { hide: true } }, async (_req, reply) => reply.type('text/plain').send('OK'));
+  app.get('/version', { schema: { hide: true } }, async (_req, reply) => reply.type('text/plain').send(opts.version));
+  // Readiness: the store and the artifact folder both work; 503 while either does not.
+  app.get('/ready', { schema: { hide: true } }, async (_req, reply) => {
+    const results: Record<string, boolean> = {};
+    await Promise.all(Object.entries(opts.readinessChecks).map(async ([name, check]) => {
+      results[name] = await check().catch(() => false);
+    }));
+    const ready = Object.values(results).every(Boolean);
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: results });
+  });
+  return app;
+}

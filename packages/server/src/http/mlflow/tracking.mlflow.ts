@@ -1,0 +1,312 @@
+import { DomainError, RUN_STATUSES, type DatasetInput, type Tag } from '@flywheel/contract';
+import type { TrackingService } from '../../domains/tracking/index.js';
+import type { ArtifactStore } from '../../artifacts/index.js';
+import { formatExperiment, formatMetric, formatRun, formatRunInfo, mlflowDouble } from './mlflow-format.js';
+import { MlflowRequest } from './mlflow-request.js';
+import { listRunArtifacts } from './artifacts.mlflow.js';
+
+const VIEW_TYPES = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'] as const;
+
+export interface MlflowTrackingDeps {
+  tracking: TrackingService;
+  artifacts: ArtifactStore;
+}
+
+/** One MLflow endpoint: its path under `/mlflow`, the methods MLflow registers, and the handler. */
+export interface MlflowEndpoint {
+  path: string;
+  methods: ('GET' | 'POST' | 'PATCH' | 'DELETE')[];
+  handle(req: MlflowRequest): Promise<object>;
+}
+
+function tagsOf(req: MlflowRequest, field = 'tags'): Tag[] {
+  return req.messages(field).map((t) => ({ key: t.string('key', { required: true }), value: t.string('value') ?? '' }));
+}
+
+/** The MLflow tracking REST API (service.proto) over the tracking service. */
+export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): MlflowEndpoint[] {
+  const runId = (r: MlflowRequest) => r.string('run_id', { required: true, alias: 'run_uuid' });
+  const empty = {};
+  return [
+    // ---- experiments
+    {
+      path: '/experiments/create',
+      methods: ['POST'],
+      async handle(r) {
+        const id = await tracking.createExperiment({
+          name: r.string('name', { required: true }),
+          artifactLocation: r.string('artifact_location'),
+          tags: tagsOf(r),
+        });
+        return { experiment_id: id };
+      },
+    },
+    {
+      path: '/experiments/get',
+      methods: ['GET'],
+      async handle(r) {
+        return { experiment: formatExperiment(await tracking.getExperiment(r.string('experiment_id', { required: true }))) };
+      },
+    },
+    {
+      path: '/experiments/get-by-name',
+      methods: ['GET'],
+      async handle(r) {
+        return { experiment: formatExperiment(await tracking.getExperimentByName(r.string('experiment_name', { required: true }))) };
+      },
+    },
+    {
+      path: '/experiments/search',
+      methods: ['POST', 'GET'],
+      async handle(r) {
+        const page = await tracking.searchExperiments({
+          maxResults: r.int64('max_results'),
+          pageToken: r.string('page_token'),
+          filter: r.string('filter'),
+          orderBy: r.strings('order_by'),
+          viewType: r.enumOf('view_type', VIEW_TYPES),
+        });
+        return {
+          ...(page.items.length ? { experiments: page.items.map(formatExperiment) } : {}),
+          ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
+        };
+      },
+    },
+    {
+      path: '/experiments/update',
+      methods: ['POST'],
+      async handle(r) {
+        await tracking.updateExperiment(r.string('experiment_id', { required: true }), r.string('new_name') || undefined);
+        return empty;
+      },
+    },
+    {
+      path: '/experiments/delete',
+      methods: ['POST'],
+      async handle(r) {
+        await tracking.deleteExperiment(r.string('experiment_id', { required: true }));
+        return empty;
+      },
+    },
+    {
+      path: '/experiments/restore',
+      methods: ['POST'],
+      async handle(r) {
+        await tracking.restoreExperiment(r.string('experiment_id', { required: true }));
+        return empty;
+      },
+    },
+    {
+      path: '/experiments/set-experiment-tag',
+      methods: ['POST'],
+      async handle(r) {
+        await tracking.setExperimentTag(r.string('experiment_id', { required: true }), r.string('key', { required: true }), r.string('value') ?? '');
+        return empty;
+      },
+    },
+    {
+      path: '/experiments/delete-experiment-tag',
+      methods: ['POST'],
+      async handle(r) {
+        await tracking.deleteExperimentTag(r.string('experiment_id', { required: true }), r.string('key', { required: true }));
+        return empty;
+      },
+    },
+    // ---- runs
+    {
+      path: '/runs/create',
+      methods: ['POST'],
+      async handle(r) {
+        const run = await tracking.createRun({
+          experimentId: r.string('experiment_id') || undefined,
+          userId: r.string('user_id'),
+          runName: r.string('run_name') || undefined,
+          startTime: r.int64('start_time'),
+          tags: tagsOf(r),
+        });
+        return { run: formatRun(run) };
+      },
+    },
+    {
+      path: '/runs/get',
+      methods: ['GET'],
+      async handle(r) {
+        return { run: formatRun(await tracking.getRun(runId(r))) };
+      },
+    },
+    {
+      path: '/runs/update',
+      methods: ['POST'],
+      async handle(r) {
+        const info = await tracking.updateRun({
+          runId: runId(r),
+          status: r.enumOf('status', RUN_STATUSES),
+          endTime: r.int64('end_time'),
+          runName: r.string('run_name') || undefined,
+        });
+        return { run_info: formatRunInfo(info) };
+      },
+    },
+    {
+      path: '/runs/delete',
+      methods: ['POST'],
+      async handle(r) {
+        await tracking.deleteRun(runId(r));
+        return empty;
+      },
+    },
+    {
+      path: '/runs/restore',
+      methods: ['POST'],
+      async handle(r) {
+        await tracking.restoreRun(runId(r));
+        return empty;
+      },
+    },
+    {
+      path: '/runs/log-metric',
+      methods: ['POST'],
+      async handle(r) {
+        const id = runId(r);
+        const key = r.string('key', { required: true });
+        const value = r.double('value', { required: true })!;
+        await tracking.logMetric(id, { key, value, timestamp: r.int64('timestamp'), step: r.int64('step') });
+        return empty;
+      },
+    },
+    {
+      path: '/runs/log-parameter',
+      methods: ['POST'],
+      async handle(r) {
+        await tracking.logParam(runId(r), r.string('key', { required: true }), r.string('value') ?? '');
+        return empty;
+      },
+    },
+    {
+      path: '/runs/set-tag',
+      methods: ['POST'],
+      async handle(r) {
+        await tracking.setTag(runId(r), r.string('key', { required: true }), r.string('value') ?? '');
+        return empty;
+      },
+    },
+    {
+      path: '/runs/delete-tag',
+      methods: ['POST'],
+      async handle(r) {
+        await tracking.deleteTag(runId(r), r.string('key', { required: true }));
+        return empty;
+      },
+    },
+    {
+      path: '/runs/log-batch',
+      methods: ['POST'],
+      async handle(r) {
+        const id = runId(r);
+        const metrics = r.messages('metrics').map((m) => ({
+          key: m.string('key', { required: true }),
+          value: m.double('value', { required: true })!,
+          timestamp: m.int64('timestamp', { required: true }),
+          step: m.int64('step'),
+        }));
+        const params = r.messages('params').map((p) => ({ key: p.string('key', { required: true }), value: p.string('value') ?? '' }));
+        await tracking.logBatch({ runId: id, metrics, params, tags: tagsOf(r) });
+        return empty;
+      },
+    },
+    {
+      path: '/runs/log-inputs',
+      methods: ['POST'],
+      async handle(r) {
+        const id = runId(r);
+        const datasets: DatasetInput[] = r.messages('datasets').map((d) => {
+          const ds = d.message('dataset');
+          if (!ds) throw new DomainError('INVALID_INPUT', 'Dataset cannot be None');
+          const schema = ds.string('schema');
+          const profile = ds.string('profile');
+          return {
+            tags: tagsOf(d),
+            dataset: {
+              name: ds.string('name', { required: true }),
+              digest: ds.string('digest', { required: true }),
+              sourceType: ds.string('source_type', { required: true }),
+              source: ds.string('source', { required: true }),
+              ...(schema !== undefined ? { schema } : {}),
+              ...(profile !== undefined ? { profile } : {}),
+            },
+          };
+        });
+        await tracking.logInputs(id, datasets);
+        return empty;
+      },
+    },
+    {
+      path: '/runs/log-model',
+      methods: ['POST'],
+      async handle(r) {
+        await tracking.recordLoggedModel(runId(r), r.string('model_json', { required: true }));
+        return empty;
+      },
+    },
+    {
+      path: '/runs/search',
+      methods: ['POST', 'GET'],
+      async handle(r) {
+        const page = await tracking.searchRuns({
+          experimentIds: r.strings('experiment_ids'),
+          filter: r.string('filter'),
+          runViewType: r.enumOf('run_view_type', VIEW_TYPES),
+          maxResults: r.int64('max_results'),
+          orderBy: r.strings('order_by'),
+          pageToken: r.string('page_token'),
+        });
+        return {
+          ...(page.items.length ? { runs: page.items.map(formatRun) } : {}),
+          ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
+        };
+      },
+    },
+    // ---- metrics
+    {
+      path: '/metrics/get-history',
+      methods: ['GET'],
+      async handle(r) {
+        const page = await tracking.getMetricHistory({
+          runId: runId(r),
+          key: r.string('metric_key', { required: true }),
+          maxResults: r.int64('max_results'),
+          pageToken: r.string('page_token'),
+        });
+        return {
+          ...(page.items.length ? { metrics: page.items.map(formatMetric) } : {}),
+          ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
+        };
+      },
+    },
+    {
+      path: '/metrics/get-history-bulk-interval',
+      methods: ['GET'],
+      async handle(r) {
+        const runIds = r.strings('run_ids');
+        if (runIds.length === 0) throw new DomainError('INVALID_INPUT', `Missing value for required parameter 'run_ids'. See the API docs for more information about request parameters.`);
+        const points = await tracking.getMetricHistoryBulkInterval({
+          runIds,
+          key: r.string('metric_key', { required: true }),
+          startStep: r.int64('start_step'),
+          endStep: r.int64('end_step'),
+          maxResults: r.int64('max_results'),
+        });
+        return { metrics: points.map((m) => ({ key: m.key, value: mlflowDouble(m.value), timestamp: m.timestamp, step: m.step, run_id: m.runId })) };
+      },
+    },
+    // ---- artifacts of a run
+    {
+      path: '/artifacts/list',
+      methods: ['GET'],
+      async handle(r) {
+        const run = await tracking.getRun(runId(r));
+        return listRunArtifacts(artifacts, run.info.artifactUri, r.string('path') ?? '');
+      },
+    },
+  ];
+}

@@ -1,0 +1,24 @@
+import type { DialectName } from './store.js';
+
+/** Column types that differ between the dialects, decided once here. */
+export function columnTypes(dialect: DialectName) {
+  return dialect === 'postgres'
+    ? { double: 'double precision', bigint: 'bigint', text: 'text', serialPk: 'serial' } as const
+    : { double: 'real', bigint: 'integer', text: 'text', serialPk: 'integer' } as const;
+}
+
+/**
+ * A case-sensitive LIKE on both dialects. SQLite's LIKE ignores ASCII case, so the pattern is
+ * rewritten to GLOB (`%`→`*`, `_`→`?`, GLOB's own metacharacters bracketed).
+ */
+export function likeToGlob(pattern: string): string {
+  let out = '';
+  for (const ch of pattern) {
+    if (ch === '%') out += '*';
+    else if (ch === '_') out += '?';
+    else if (ch === '*' || ch === '?' || ch === '[') out += `[${ch}]`;
+    else out += ch;
+  }
+  return out;
+}
+

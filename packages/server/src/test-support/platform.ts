@@ -1,0 +1,24 @@
+import pino from 'pino';
+import { loadConfig } from '../config/index.js';
+import { buildPlatform, type Platform } from '../main.js';
+import { createTestDatabase, DIALECTS } from '../store/test-support/stores.js';
+import type { DialectName } from '../store/index.js';
+import type { Clock } from '../lib/clock.js';
+
+export { DIALECTS };
+
+/**
+ * The whole platform on a fresh database of `dialect` (SQLite file or a new PostgreSQL database)
+ * with its own artifact folder. `dispose()` closes it and drops the database.
+ */
+export async function createTestPlatform(dialect: DialectName, opts: { clock?: Clock } = {}): Promise<Platform & { dispose(): Promise<void> }> {
+  const db = await createTestDatabase(dialect);
+  const config = loadConfig({ dataDir: db.dataDir, databaseUrl: db.url, port: 0, poolSize: 4 }, {});
+  const platform = await buildPlatform(config, { logger: pino({ level: process.env.FLYWHEEL_TEST_LOG ?? 'silent' }), ...(opts.clock ? { clock: opts.clock } : {}) });
+  return Object.assign(platform, {
+    async dispose() {
+      await platform.close();
+      await db.drop();
+    },
+  });
+}
