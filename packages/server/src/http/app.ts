@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
+import { Ajv } from 'ajv';
 import type { Logger } from 'pino';
 import { ERROR_CATALOGUE, isDomainError, type ErrorCode } from '@flywheel/contract';
 import { registerJsonBody } from './json-body.js';
@@ -22,8 +23,12 @@ export function nativeErrorHandler(error: FastifyError | Error, req: FastifyRequ
   if (fe.validation) {
     const v = fe.validation[0];
     const field = v ? `${fe.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}` : fe.validationContext ?? 'request';
-    const missing = v?.keyword === 'required' ? `.${String((v.params as { missingProperty?: string }).missingProperty)}` : '';
-    return reply.status(400).send({ error: { code: 'INVALID_INPUT', message: `${field}${missing} ${v?.message ?? 'is invalid'}` } });
+    const message = v?.keyword === 'required'
+      ? `${field}.${String((v.params as { missingProperty?: string }).missingProperty)} is required`
+      : v?.keyword === 'additionalProperties'
+        ? `${field}.${String((v.params as { additionalProperty?: string }).additionalProperty)} is not a known field`
+        : `${field} ${v?.message ?? 'is invalid'}`;
+    return reply.status(400).send({ error: { code: 'INVALID_INPUT', message } });
   }
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     const code: ErrorCode = fe.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : fe.statusCode === 404 ? 'NOT_FOUND' : 'INVALID_INPUT';
@@ -47,8 +52,12 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     // Per-request lines are at debug level (hook below): at info they would dominate metric ingest.
     logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
+  // Query strings and path parameters arrive as text and are coerced to their schema's types;
+  // JSON bodies are typed already, so a number where a string belongs is an error, not a guess.
+  const coercing = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false, strict: false });
+  const strict = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false, strict: false });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
   app.addHook('onResponse', async (req, reply) => {
     req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
