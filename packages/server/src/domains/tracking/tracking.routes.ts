@@ -2,9 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorResponse, Experiment, ViewType, type Metric, type Run } from '@flywheel/contract';
 import type { TrackingService } from './tracking.service.js';
+import { jsonDouble } from '../../lib/json-double.js';
 
-// JSON has no NaN or Infinity; the native API writes them as protobuf's JSON does ("NaN").
-const jsonDouble = (v: number): number | string => (Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity');
 const metricJson = (m: Metric) => ({ ...m, value: jsonDouble(m.value) });
 const runJson = (r: Run) => ({ ...r, data: { ...r.data, metrics: r.data.metrics.map(metricJson) } });
 

@@ -71,7 +71,6 @@ function parseExperimentId(id: string): number {
   return Number(id);
 }
 
-const isRunId = (id: string) => /^[0-9a-f]{32}$/.test(id);
 
 function toExperiment(row: ExperimentRow, tags: Tag[]): Experiment {
   return {
@@ -611,11 +610,6 @@ export class TrackingService {
       items: page.map((r) => toRun(r, data.get(r.run_uuid))),
       nextPageToken: rows.length > limit ? encodePageToken(offset + limit) : undefined,
     };
-  }
-
-  /** Run ids look like 32 hex characters; anything else cannot exist (spares a query). */
-  static isRunId(id: string): boolean {
-    return isRunId(id);
   }
 }
 
