@@ -7,17 +7,18 @@ import { LocalFsArtifactStore, type ArtifactStore } from './artifacts/index.js';
 import { createApp } from './http/app.js';
 import { registerMlflowApi } from './http/mlflow/index.js';
 import { TrackingRepository, TrackingService, trackingMigrations, trackingRoutes } from './domains/tracking/index.js';
+import { RegistryRepository, RegistryService, registryMigrations } from './domains/registry/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { VERSION } from './version.js';
 
 /** Every domain's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS = [trackingMigrations];
+export const MIGRATIONS = [trackingMigrations, registryMigrations];
 
 export interface Platform {
   app: FastifyInstance;
   store: Store;
   artifacts: ArtifactStore;
-  services: { tracking: TrackingService };
+  services: { tracking: TrackingService; registry: RegistryService };
   logger: Logger;
   /** Stops accepting requests, lets in-flight ones finish, then closes the store. */
   close(): Promise<void>;
@@ -56,6 +57,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   const artifacts = new LocalFsArtifactStore(config.artifacts.root);
 
   const tracking = new TrackingService({ repo: new TrackingRepository(store.tables(), store.dialect), clock });
+  const registry = new RegistryService({ repo: new RegistryRepository(store.tables(), store.dialect), clock });
 
   const app = await createApp({
     logger,
@@ -67,7 +69,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     },
   });
   await app.register(async (scope) => trackingRoutes(scope, { tracking }));
-  await registerMlflowApi(app, { tracking, artifacts });
+  await registerMlflowApi(app, { tracking, registry, artifacts });
   await app.ready();
 
   let closing: Promise<void> | undefined;
@@ -75,7 +77,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     app,
     store,
     artifacts,
-    services: { tracking },
+    services: { tracking, registry },
     logger,
     close() {
       closing ??= (async () => {

@@ -5,6 +5,9 @@ import type { Logger } from 'pino';
 import { ERROR_CATALOGUE, isDomainError, type ErrorCode } from '@flywheel/contract';
 import { registerJsonBody } from './json-body.js';
 
+/** Paths of the MLflow API (tracking and artifact proxy), which answers errors in MLflow's shape. */
+const MLFLOW_PATH = /^\/(ajax-)?api\/2\.0\/mlflow/;
+
 export interface AppOptions {
   logger: Logger;
   bodyLimitBytes: number;
@@ -52,6 +55,16 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     // Per-request lines are at debug level (hook below): at info they would dominate metric ingest.
     logController: new LogController({ disableRequestLogging: true }),
+    // A path the router cannot decode (`%zz`, `%c0%ae`) is refused before any route runs; answer
+    // it in the error shape of the API it was meant for, not Fastify's own.
+    frameworkErrors: (error, req, res) => {
+      const reply = res as FastifyReply;
+      const path = req.url.split('?')[0] ?? '';
+      const why = (error as FastifyError).code === 'FST_ERR_BAD_URL' ? 'it is not valid percent-encoded UTF-8.' : error.message;
+      const message = `Invalid request path '${path}': ${why}`;
+      if (MLFLOW_PATH.test(path)) return reply.status(400).send({ error_code: 'INVALID_PARAMETER_VALUE', message });
+      return reply.status(400).send({ error: { code: 'INVALID_INPUT', message } });
+    },
   });
   // Query strings and path parameters arrive as text and are coerced to their schema's types;
   // JSON bodies are typed already, so a number where a string belongs is an error, not a guess.
@@ -65,7 +78,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler(nativeErrorHandler);
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '';
-    if (/^\/(ajax-)?api\/2\.0\/mlflow/.test(path)) {
+    if (MLFLOW_PATH.test(path)) {
       return reply.status(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No MLflow endpoint ${req.method} ${path}` });
     }
     return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${req.method} ${path}` } });

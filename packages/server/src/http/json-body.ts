@@ -33,10 +33,16 @@ export function registerJsonBody(app: FastifyInstance, opts: { anyContentType?: 
     const parsed = safeParse(body);
     return parsed instanceof Error ? done(parsed) : done(null, parsed);
   };
+  if (opts.anyContentType) {
+    // MLflow parses a body as JSON whatever its content type; some clients send none. Fastify's
+    // own text/plain parser would otherwise hand the handler a string, read as an empty message.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, parser);
+    app.addContentTypeParser('*', { parseAs: 'string' }, parser);
+    return;
+  }
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parser);
-  // MLflow parses a body as JSON whatever its content type; some clients send none.
-  if (opts.anyContentType) app.addContentTypeParser('*', { parseAs: 'string' }, parser);
 }
 
 function safeParse(body: string): unknown {

@@ -22,3 +22,9 @@ export function likeToGlob(pattern: string): string {
   return out;
 }
 
+
+/** True when `e` is a unique-constraint violation, on either dialect. */
+export function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: unknown } | null;
+  return err?.code === '23505' || err?.code === 'SQLITE_CONSTRAINT_UNIQUE' || err?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -29,6 +29,11 @@ export interface RunData {
   inputs: { dataset: DatasetRow; tags: InputTagRow[] }[];
 }
 
+/** One entry per key, the last one winning (a key twice in one upsert is an error on PostgreSQL). */
+function lastPerKey<T extends { key: string }>(items: readonly T[]): T[] {
+  return [...new Map(items.map((i) => [i.key, i])).values()];
+}
+
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -164,7 +169,7 @@ export class TrackingRepository {
     if (tags.length) {
       await this.db
         .insertInto('tags')
-        .values(tags.map((t) => ({ run_uuid: run.run_uuid, key: t.key, value: t.value })))
+        .values(lastPerKey(tags).map((t) => ({ run_uuid: run.run_uuid, key: t.key, value: t.value })))
         .onConflict((oc) => oc.columns(['run_uuid', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
         .execute();
     }
@@ -247,7 +252,7 @@ export class TrackingRepository {
   }
 
   async upsertTags(runId: string, tags: readonly { key: string; value: string }[]): Promise<void> {
-    for (const part of chunks(tags, INSERT_CHUNK)) {
+    for (const part of chunks(lastPerKey(tags), INSERT_CHUNK)) {
       await this.db
         .insertInto('tags')
         .values(part.map((t) => ({ run_uuid: runId, key: t.key, value: t.value })))
@@ -377,7 +382,7 @@ export class TrackingRepository {
     if (tags.length) {
       await this.db
         .insertInto('input_tags')
-        .values(tags.map((t) => ({ input_uuid: r.input_uuid, name: t.key, value: t.value })))
+        .values(lastPerKey(tags).map((t) => ({ input_uuid: r.input_uuid, name: t.key, value: t.value })))
         .onConflict((oc) => oc.columns(['input_uuid', 'name']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
         .execute();
     }

@@ -13,6 +13,7 @@ import {
 } from '@flywheel/contract';
 import type { Clock } from '../../lib/clock.js';
 import { decodePageToken, encodePageToken } from '../../lib/paging.js';
+import { isUniqueViolation } from '../../store/index.js';
 import { generateRunName } from './run-names.js';
 import { parseExperimentFilter, parseExperimentOrderBy, parseRunFilter, parseRunOrderBy } from './search-filter.js';
 import type { RunData, TrackingRepository } from './tracking.repository.js';
@@ -28,6 +29,7 @@ import {
   validateMetricValue,
   validateParamValue,
   validateTagValue,
+  validateTimestamp,
 } from './tracking.validation.js';
 
 export interface TrackingDeps {
@@ -126,8 +128,8 @@ function toRun(r: RunRow, d: RunData | undefined): Run {
 
 function toMetricRow(m: MetricInput, now: number): Omit<MetricRow, 'run_uuid'> {
   const key = validateKey('metric', m.key);
-  const timestamp = m.timestamp === undefined ? now : validateInt64('timestamp', m.timestamp);
-  const value = validateMetricValue(key, m.value, timestamp);
+  const value = validateMetricValue(key, m.value, m.timestamp ?? now);
+  const timestamp = m.timestamp === undefined ? now : validateTimestamp(key, value, m.timestamp);
   const step = m.step === undefined ? 0 : validateInt64('step', m.step);
   const nan = Number.isNaN(value);
   return { key, timestamp, step, value: nan ? 0 : value, is_nan: nan ? 1 : 0 };
@@ -171,10 +173,15 @@ export class TrackingService {
             : `Experiment(name=${name}) already exists.`,
         );
       }
-      const id = await repo.insertExperiment(
-        { name, artifact_location: input.artifactLocation ?? '', lifecycle_stage: 'active', creation_time: now, last_update_time: now },
-        (newId) => `mlflow-artifacts:/${newId}`,
-      );
+      const id = await repo
+        .insertExperiment(
+          { name, artifact_location: input.artifactLocation ?? '', lifecycle_stage: 'active', creation_time: now, last_update_time: now },
+          (newId) => `mlflow-artifacts:/${newId}`,
+        )
+        .catch((e: unknown) => {
+          // A concurrent create of the same name won the race between our check and our insert.
+          throw isUniqueViolation(e) ? new DomainError('ALREADY_EXISTS', `Experiment(name=${name}) already exists.`) : e;
+        });
       for (const t of tags) await repo.setExperimentTag(id, t.key, t.value, now);
       return String(id);
     });
@@ -226,7 +233,9 @@ export class TrackingService {
       const name = validateExperimentName(newName);
       const clash = await repo.getExperimentByName(name);
       if (clash) throw new DomainError('ALREADY_EXISTS', `Experiment(name=${name}) already exists.`);
-      await repo.renameExperiment(expId, name, this.clock.now());
+      await repo.renameExperiment(expId, name, this.clock.now()).catch((e: unknown) => {
+        throw isUniqueViolation(e) ? new DomainError('ALREADY_EXISTS', `Experiment(name=${name}) already exists.`) : e;
+      });
     });
   }
 

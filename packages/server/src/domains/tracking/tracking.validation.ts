@@ -4,7 +4,8 @@ import { DomainError, TRACKING_LIMITS as L } from '@flywheel/contract';
 // The rules and messages follow mlflow/utils/validation.py so that a script that MLflow refuses
 // is refused here with the same words, and one it accepts is accepted.
 
-const VALID_NAME = /^[/\w.\- :]*$/;
+// Python's \w is Unicode-aware, so MLflow accepts 'précision' and 'モデル'; so do we.
+const VALID_NAME = /^[/\p{L}\p{M}\p{N}_.\- :]*$/u;
 
 const invalid = (message: string) => new DomainError('INVALID_INPUT', message);
 
@@ -25,13 +26,16 @@ export function validateKey(kind: 'metric' | 'parameter' | 'tag', key: unknown):
     );
   }
   if (key === '') throw invalid(`Invalid ${kind} name: ''. ${label} names cannot be empty.`);
-  validateLength(`${label} name`, key, L.maxEntityKeyLength);
+  validateLength(kind === 'parameter' ? 'Param key' : kind === 'tag' ? 'Tag key' : 'Metric name', key, L.maxEntityKeyLength);
   return key;
 }
 
+/** Lengths are in characters (code points), as Python counts them, not UTF-16 units. */
 export function validateLength(what: string, value: string, limit: number): void {
-  if (value.length > limit) {
-    throw invalid(`${what} '${value.slice(0, 250)}' had length ${value.length}, which exceeded length limit of ${limit}`);
+  if (value.length <= limit) return; // code points never outnumber UTF-16 units
+  const chars = [...value];
+  if (chars.length > limit) {
+    throw invalid(`${what} '${chars.slice(0, 250).join('')}' had length ${chars.length}, which exceeded length limit of ${limit}`);
   }
 }
 
@@ -85,6 +89,13 @@ export function validateMetricValue(key: string, value: unknown, timestamp: numb
     throw invalid(`Got invalid value ${String(value)} for metric '${key}' (timestamp=${timestamp}). Please specify value as a valid double (64-bit floating point)`);
   }
   return value;
+}
+
+export function validateTimestamp(key: string, value: number, timestamp: unknown): number {
+  if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp) || timestamp < 0) {
+    throw invalid(`Got invalid timestamp ${String(timestamp)} for metric '${key}' (value=${value}). Timestamp must be a nonnegative long (64-bit integer) `);
+  }
+  return timestamp;
 }
 
 export function validateInt64(field: string, value: unknown): number {

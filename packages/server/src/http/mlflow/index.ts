@@ -2,13 +2,16 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ERROR_CATALOGUE, MLFLOW_ERROR_STATUS, isDomainError } from '@flywheel/contract';
 import type { ArtifactStore } from '../../artifacts/index.js';
 import type { TrackingService } from '../../domains/tracking/index.js';
+import type { RegistryService } from '../../domains/registry/index.js';
 import { registerJsonBody } from '../json-body.js';
 import { registerArtifactProxy } from './artifacts.mlflow.js';
 import { trackingEndpoints, type MlflowEndpoint } from './tracking.mlflow.js';
-import { MlflowRequest } from './mlflow-request.js';
+import { mlflowRequestOf } from './mlflow-request.js';
+import { registryEndpoints } from './registry.mlflow.js';
 
 export interface MlflowApiDeps {
   tracking: TrackingService;
+  registry: RegistryService;
   artifacts: ArtifactStore;
 }
 
@@ -41,21 +44,21 @@ function mount(app: FastifyInstance, endpoints: MlflowEndpoint[]) {
       app.route({
         method: ep.methods,
         url: prefix + ep.path,
-        handler: async (req) => ep.handle(new MlflowRequest(req.method === 'GET' ? req.query : req.body)),
+        handler: async (req) => ep.handle(mlflowRequestOf(req)),
       });
     }
   }
 }
 
 /**
- * The MLflow REST API — tracking (`/api/2.0/mlflow/…`, `/ajax-api/2.0/mlflow/…`) and the artifact
+ * The MLflow REST API — tracking and model registry (`/api/2.0/mlflow/…`, `/ajax-api/2.0/mlflow/…`) and the artifact
  * proxy (`/api/2.0/mlflow-artifacts/…`) — as a thin adapter over Flywheel's services.
  */
 export async function registerMlflowApi(app: FastifyInstance, deps: MlflowApiDeps): Promise<void> {
   await app.register(async (scope) => {
     scope.setErrorHandler(mlflowErrorHandler);
     registerJsonBody(scope, { anyContentType: true });
-    mount(scope, trackingEndpoints(deps));
+    mount(scope, [...trackingEndpoints(deps), ...registryEndpoints(deps)]);
   });
   await app.register(async (scope) => {
     scope.setErrorHandler(mlflowErrorHandler);

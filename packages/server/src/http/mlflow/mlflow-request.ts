@@ -25,16 +25,35 @@ type Source = Record<string, unknown>;
 /**
  * Reads one MLflow request message (JSON body or query string) field by field, accepting what
  * protobuf's JSON parser accepts: int64 as number or decimal string, doubles as numbers or the
- * strings "NaN", "Infinity", "-Infinity", repeated fields as arrays (or one value from a query).
+ * strings "NaN", "Infinity", "-Infinity", repeated fields as arrays.
+ *
+ * A query string has no types: one value of a repeated field is a list of one, and a repeated
+ * key where one value belongs reads its first value (as Flask's `args.get` does). A JSON body
+ * is typed: a list where a string belongs, or a string where a list belongs, is refused.
  */
 export class MlflowRequest {
   private readonly src: Source;
-  constructor(src: unknown, private readonly prefix = '') {
+  constructor(
+    src: unknown,
+    private readonly prefix = '',
+    private readonly fromQuery = false,
+  ) {
     this.src = src !== null && typeof src === 'object' && !Array.isArray(src) ? (src as Source) : {};
+  }
+
+  /** A request read from a query string (GET). */
+  static fromQuery(query: unknown): MlflowRequest {
+    return new MlflowRequest(query, '', true);
   }
 
   private name(field: string) {
     return this.prefix + field;
+  }
+
+  /** The value of a singular field. */
+  private value(field: string): unknown {
+    const v = this.src[field];
+    return this.fromQuery && Array.isArray(v) ? v[0] : v;
   }
 
   has(field: string): boolean {
@@ -50,20 +69,19 @@ export class MlflowRequest {
   string(field: string, opts: { required: true; alias?: string }): string;
   string(field: string, opts?: { required?: false; alias?: string }): string | undefined;
   string(field: string, opts: { required?: boolean; alias?: string } = {}): string | undefined {
-    let v = this.src[field];
-    if ((v === undefined || v === null || v === '') && opts.alias) v = this.src[opts.alias];
+    let v = this.value(field);
+    if ((v === undefined || v === null || v === '') && opts.alias) v = this.value(opts.alias);
     if (v === undefined || v === null || (opts.required && v === '')) {
       if (opts.required) throw missing(this.name(field));
       return undefined;
     }
-    if (Array.isArray(v) && v.length === 1 && typeof v[0] === 'string') v = v[0]; // repeated query key
     if (typeof v === 'number' && field.endsWith('experiment_id')) return String(v); // MLflow stringifies these
     if (typeof v !== 'string') throw invalid(this.name(field), v);
     return v;
   }
 
   int64(field: string, opts: { required?: boolean } = {}): number | undefined {
-    const v = this.src[field];
+    const v = this.value(field);
     if (v === undefined || v === null || v === '') {
       if (opts.required) throw missing(this.name(field));
       return undefined;
@@ -74,7 +92,7 @@ export class MlflowRequest {
   }
 
   double(field: string, opts: { required?: boolean } = {}): number | undefined {
-    const v = this.src[field];
+    const v = this.value(field);
     if (v === undefined || v === null || v === '') {
       if (opts.required) throw missing(this.name(field));
       return undefined;
@@ -91,7 +109,7 @@ export class MlflowRequest {
   }
 
   bool(field: string): boolean | undefined {
-    const v = this.src[field];
+    const v = this.value(field);
     if (v === undefined || v === null || v === '') return undefined;
     if (typeof v === 'boolean') return v;
     if (v === 'true' || v === 'True') return true;
@@ -121,6 +139,7 @@ export class MlflowRequest {
   strings(field: string): string[] {
     const v = this.src[field];
     if (v === undefined || v === null) return [];
+    if (!Array.isArray(v) && !this.fromQuery) throw invalid(this.name(field), v);
     const list = Array.isArray(v) ? v : [v];
     return list.map((x, i) => {
       if (typeof x === 'number' && field.startsWith('experiment_id')) return String(x);
@@ -131,11 +150,23 @@ export class MlflowRequest {
 
   /** An enum field, given by name (as the Python client sends it) or by its proto number. */
   enumOf<T extends string>(field: string, values: readonly T[]): T | undefined {
-    const v = this.src[field];
+    const v = this.value(field);
     if (v === undefined || v === null || v === '') return undefined;
     if (typeof v === 'string' && (values as readonly string[]).includes(v)) return v as T;
     const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
     if (Number.isInteger(n) && n >= 1 && n <= values.length) return values[n - 1];
     throw invalid(this.name(field), v, `Expected one of ${values.join(', ')}.`);
   }
+}
+
+/**
+ * The fields of an MLflow request: the query string for GET, and for DELETE without body fields
+ * (the Python client sends DELETE fields as JSON, other clients as a query string); otherwise
+ * the JSON body.
+ */
+export function mlflowRequestOf(req: { method: string; body: unknown; query: unknown }): MlflowRequest {
+  const body = req.body;
+  const bodyHasFields = body !== null && typeof body === 'object' && Object.keys(body).length > 0;
+  if (req.method === 'GET' || (req.method === 'DELETE' && !bodyHasFields)) return MlflowRequest.fromQuery(req.query);
+  return new MlflowRequest(body);
 }

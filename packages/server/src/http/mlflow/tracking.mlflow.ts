@@ -1,4 +1,4 @@
-import { DomainError, RUN_STATUSES, type DatasetInput, type Tag } from '@flywheel/contract';
+import { DomainError, RUN_STATUSES, isDomainError, type DatasetInput, type Tag } from '@flywheel/contract';
 import type { TrackingService } from '../../domains/tracking/index.js';
 import type { ArtifactStore } from '../../artifacts/index.js';
 import { formatExperiment, formatMetric, formatRun, formatRunInfo, mlflowDouble } from './mlflow-format.js';
@@ -19,8 +19,35 @@ export interface MlflowEndpoint {
   handle(req: MlflowRequest): Promise<object>;
 }
 
+/** A double as Python prints it in MLflow's messages (1.0, nan, inf). */
+const pyFloat = (v: number) => (Number.isNaN(v) ? 'nan' : !Number.isFinite(v) ? (v > 0 ? 'inf' : '-inf') : Number.isInteger(v) ? v.toFixed(1) : String(v));
+
+/** One metric of log-metric or log-batch; the timestamp is required and, as in MLflow, not negative. */
+function metricOf(m: MlflowRequest) {
+  const key = m.string('key', { required: true });
+  const value = m.double('value', { required: true })!;
+  const timestamp = m.int64('timestamp', { required: true })!;
+  if (timestamp < 0) {
+    throw new DomainError(
+      'INVALID_INPUT',
+      `Got invalid timestamp ${timestamp} for metric '${key}' (value=${pyFloat(value)}). Timestamp must be a nonnegative long (64-bit integer) `,
+    );
+  }
+  return { key, value, timestamp, step: m.int64('step') };
+}
+
+/**
+ * The tags of a request, one per key: as in MLflow, the last value sent for a key wins. (Sent
+ * through, a repeated key would make one upsert touch the same row twice, which PostgreSQL refuses.)
+ */
 function tagsOf(req: MlflowRequest, field = 'tags'): Tag[] {
-  return req.messages(field).map((t) => ({ key: t.string('key', { required: true }), value: t.string('value') ?? '' }));
+  const byKey = new Map<string, string>();
+  for (const t of req.messages(field)) {
+    const key = t.string('key', { required: true });
+    byKey.delete(key);
+    byKey.set(key, t.string('value') ?? '');
+  }
+  return [...byKey].map(([key, value]) => ({ key, value }));
 }
 
 /** The MLflow tracking REST API (service.proto) over the tracking service. */
@@ -33,12 +60,19 @@ export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): 
       path: '/experiments/create',
       methods: ['POST'],
       async handle(r) {
-        const id = await tracking.createExperiment({
-          name: r.string('name', { required: true }),
-          artifactLocation: r.string('artifact_location'),
-          tags: tagsOf(r),
-        });
-        return { experiment_id: id };
+        const name = r.string('name', { required: true });
+        try {
+          const id = await tracking.createExperiment({ name, artifactLocation: r.string('artifact_location'), tags: tagsOf(r) });
+          return { experiment_id: id };
+        } catch (e) {
+          // Two creates of one name racing: the loser may only learn of the winner from the
+          // database's unique constraint. MLflow's client expects RESOURCE_ALREADY_EXISTS then
+          // (set_experiment falls back to get-by-name), not a 500 it would retry for minutes.
+          if (!isDomainError(e) && (await tracking.getExperimentByName(name).then(() => true, () => false))) {
+            throw new DomainError('ALREADY_EXISTS', `Experiment(name=${name}) already exists.`);
+          }
+          throw e;
+        }
       },
     },
     {
@@ -76,7 +110,8 @@ export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): 
       path: '/experiments/update',
       methods: ['POST'],
       async handle(r) {
-        await tracking.updateExperiment(r.string('experiment_id', { required: true }), r.string('new_name') || undefined);
+        // MLflow's schema: new_name is required (an empty string counts as missing).
+        await tracking.updateExperiment(r.string('experiment_id', { required: true }), r.string('new_name', { required: true }));
         return empty;
       },
     },
@@ -168,9 +203,7 @@ export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): 
       methods: ['POST'],
       async handle(r) {
         const id = runId(r);
-        const key = r.string('key', { required: true });
-        const value = r.double('value', { required: true })!;
-        await tracking.logMetric(id, { key, value, timestamp: r.int64('timestamp'), step: r.int64('step') });
+        await tracking.logMetric(id, metricOf(r));
         return empty;
       },
     },
@@ -203,12 +236,7 @@ export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): 
       methods: ['POST'],
       async handle(r) {
         const id = runId(r);
-        const metrics = r.messages('metrics').map((m) => ({
-          key: m.string('key', { required: true }),
-          value: m.double('value', { required: true })!,
-          timestamp: m.int64('timestamp', { required: true }),
-          step: m.int64('step'),
-        }));
+        const metrics = r.messages('metrics').map(metricOf);
         const params = r.messages('params').map((p) => ({ key: p.string('key', { required: true }), value: p.string('value') ?? '' }));
         await tracking.logBatch({ runId: id, metrics, params, tags: tagsOf(r) });
         return empty;

@@ -1,0 +1,60 @@
+import { sql, type Kysely } from 'kysely';
+import type { DomainMigrations } from '../../store/index.js';
+import { columnTypes } from '../../store/index.js';
+
+/**
+ * Tables owned by the model registry. Timestamps are ms since epoch. Children reference their
+ * model by name with ON UPDATE CASCADE, so a rename is one UPDATE of registered_models, and
+ * ON DELETE CASCADE, so deleting a model (or a version) takes its tags and aliases with it.
+ */
+export const registryMigrations: DomainMigrations = (dialect) => {
+  const t = columnTypes(dialect);
+  const bigint = sql.raw(t.bigint);
+  return {
+    '0100_registry_init': {
+      async up(db: Kysely<unknown>) {
+        await sql`CREATE TABLE registered_models (
+          name TEXT PRIMARY KEY,
+          creation_time ${bigint} NOT NULL,
+          last_updated_time ${bigint} NOT NULL,
+          description TEXT,
+          max_version INTEGER NOT NULL DEFAULT 0)`.execute(db);
+        await sql`CREATE TABLE registered_model_tags (
+          name TEXT NOT NULL REFERENCES registered_models(name) ON DELETE CASCADE ON UPDATE CASCADE,
+          key TEXT NOT NULL,
+          value TEXT NOT NULL,
+          PRIMARY KEY (name, key))`.execute(db);
+        await sql`CREATE TABLE model_versions (
+          name TEXT NOT NULL REFERENCES registered_models(name) ON DELETE CASCADE ON UPDATE CASCADE,
+          version INTEGER NOT NULL,
+          creation_time ${bigint} NOT NULL,
+          last_updated_time ${bigint} NOT NULL,
+          description TEXT,
+          user_id TEXT,
+          current_stage TEXT NOT NULL,
+          source TEXT,
+          run_id TEXT,
+          run_link TEXT,
+          status TEXT NOT NULL,
+          status_message TEXT,
+          storage_location TEXT,
+          PRIMARY KEY (name, version))`.execute(db);
+        await sql`CREATE INDEX model_versions_run_id ON model_versions (run_id)`.execute(db);
+        await sql`CREATE TABLE model_version_tags (
+          name TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          key TEXT NOT NULL,
+          value TEXT NOT NULL,
+          PRIMARY KEY (name, version, key),
+          FOREIGN KEY (name, version) REFERENCES model_versions(name, version) ON DELETE CASCADE ON UPDATE CASCADE)`.execute(db);
+        // An alias points at one version; deleting that version deletes the alias, as MLflow does.
+        await sql`CREATE TABLE registered_model_aliases (
+          name TEXT NOT NULL,
+          alias TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          PRIMARY KEY (name, alias),
+          FOREIGN KEY (name, version) REFERENCES model_versions(name, version) ON DELETE CASCADE ON UPDATE CASCADE)`.execute(db);
+      },
+    },
+  };
+};
