@@ -1,3 +1,5 @@
 export * from './errors.js';
 export * from './tracking.js';
 export * from './common.js';
+export * from './registry.js';
+export * from './datasets.js';

@@ -1,0 +1,2 @@
+// Native API schemas of datasets (versions, schema, profile, datasheet).
+export {};

@@ -1,0 +1,2 @@
+// Native API schemas of the registry (signatures, model cards, approvals).
+export {};
