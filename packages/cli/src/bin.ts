@@ -1,3 +1,13 @@
+import { CliError, EXIT } from './client.js';
 import { buildProgram } from './program.js';
 
-await buildProgram().parseAsync(process.argv);
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CliError) {
+    process.stderr.write(`flywheel: ${e.message}\n`);
+    process.exit(e.exitCode);
+  }
+  process.stderr.write(`flywheel: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(EXIT.failed);
+}

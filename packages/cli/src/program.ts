@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { CONFIG_SOURCES, ConfigError, VERSION, loadConfig, startServer } from '@flywheel/server';
+import { lineageCommand } from './lineage.command.js';
 
 const envOf = (flag: string) => CONFIG_SOURCES.find((s) => s.flag === flag)?.env;
 
@@ -58,6 +59,8 @@ Examples:
         process.exit(1);
       }
     });
+
+  lineageCommand(program);
 
   return program;
 }

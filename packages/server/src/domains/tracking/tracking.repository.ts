@@ -388,6 +388,32 @@ export class TrackingRepository {
     }
   }
 
+  /** Runs with a dataset input whose digest starts with one of `digests` or whose source is one of `sources`. */
+  async runsWithInputs(match: { digests: readonly string[]; sources: readonly string[] }): Promise<{ run: RunRow; dataset: DatasetRow }[]> {
+    if (match.digests.length === 0 && match.sources.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('run_inputs')
+      .innerJoin('datasets', 'datasets.dataset_uuid', 'run_inputs.dataset_uuid')
+      .innerJoin('runs', 'runs.run_uuid', 'run_inputs.run_uuid')
+      .selectAll('runs')
+      .select([
+        'datasets.dataset_uuid as d_uuid', 'datasets.experiment_id as d_exp', 'datasets.name as d_name', 'datasets.digest as d_digest',
+        'datasets.source_type as d_source_type', 'datasets.source as d_source', 'datasets.schema as d_schema', 'datasets.profile as d_profile',
+      ])
+      .where((eb) =>
+        eb.or([
+          ...match.digests.map((d) => eb('datasets.digest', '=', d)),
+          ...match.sources.map((s) => eb('datasets.source', '=', s)),
+        ]),
+      )
+      .orderBy('runs.start_time', 'desc')
+      .execute();
+    return rows.map(({ d_uuid, d_exp, d_name, d_digest, d_source_type, d_source, d_schema, d_profile, ...run }) => ({
+      run,
+      dataset: { dataset_uuid: d_uuid, experiment_id: d_exp, name: d_name, digest: d_digest, source_type: d_source_type, source: d_source, schema: d_schema, profile: d_profile },
+    }));
+  }
+
   // ---- search --------------------------------------------------------------------------------
 
   async searchRuns(opts: {

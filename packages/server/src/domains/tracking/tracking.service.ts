@@ -596,6 +596,18 @@ export class TrackingService {
     return out;
   }
 
+  /**
+   * Runs that logged a dataset input matching one of `digests` (exact) or `sources` — how lineage
+   * finds what a registered dataset version fed.
+   */
+  async runsUsingDatasets(match: { digests: string[]; sources: string[] }): Promise<{ run: RunInfo; dataset: DatasetInput['dataset'] }[]> {
+    const rows = await this.repo.runsWithInputs(match);
+    return rows.map(({ run, dataset }) => ({
+      run: toRunInfo(run),
+      dataset: { name: dataset.name, digest: dataset.digest, sourceType: dataset.source_type, source: dataset.source },
+    }));
+  }
+
   // ---- search ------------------------------------------------------------------------------
 
   async searchRuns(input: {
