@@ -17,11 +17,11 @@ export class ApiClient {
     this.baseUrl = (url || process.env.FLYWHEEL_URL || 'http://127.0.0.1:5000').replace(/\/+$/, '');
   }
 
-  async request<T>(method: string, path: string, opts: { query?: Record<string, string | undefined>; json?: unknown; body?: BodyInit; contentType?: string } = {}): Promise<T> {
+  async request<T>(method: string, path: string, opts: { query?: Record<string, string | undefined>; json?: unknown; body?: RequestInit['body']; contentType?: string } = {}): Promise<T> {
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const headers: Record<string, string> = {};
-    let body: BodyInit | undefined;
+    let body: RequestInit['body'] | undefined;
     if (opts.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(opts.json);

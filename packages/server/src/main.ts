@@ -7,7 +7,7 @@ import { LocalFsArtifactStore, type ArtifactStore } from './artifacts/index.js';
 import { createApp } from './http/app.js';
 import { registerMlflowApi } from './http/mlflow/index.js';
 import { TrackingRepository, TrackingService, trackingMigrations, trackingRoutes } from './domains/tracking/index.js';
-import { RegistryRepository, RegistryService, registryMigrations } from './domains/registry/index.js';
+import { RegistryRepository, RegistryService, registryMigrations, registryRoutes } from './domains/registry/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { VERSION } from './version.js';
 
@@ -57,7 +57,12 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   const artifacts = new LocalFsArtifactStore(config.artifacts.root);
 
   const tracking = new TrackingService({ repo: new TrackingRepository(store.tables(), store.dialect), clock });
-  const registry = new RegistryService({ repo: new RegistryRepository(store.tables(), store.dialect), clock });
+  const registry = new RegistryService({
+    repo: new RegistryRepository(store.tables(), store.dialect),
+    clock,
+    artifacts,
+    logger: logger.child({ domain: 'registry' }),
+  });
 
   const app = await createApp({
     logger,
@@ -69,6 +74,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     },
   });
   await app.register(async (scope) => trackingRoutes(scope, { tracking }));
+  await app.register(async (scope) => registryRoutes(scope, { registry }));
   await registerMlflowApi(app, { tracking, registry, artifacts });
   await app.ready();
 

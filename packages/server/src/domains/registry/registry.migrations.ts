@@ -10,6 +10,7 @@ import { columnTypes } from '../../store/index.js';
 export const registryMigrations: DomainMigrations = (dialect) => {
   const t = columnTypes(dialect);
   const bigint = sql.raw(t.bigint);
+  const serialPk = sql.raw(t.serialPk);
   return {
     '0100_registry_init': {
       async up(db: Kysely<unknown>) {
@@ -54,6 +55,43 @@ export const registryMigrations: DomainMigrations = (dialect) => {
           version INTEGER NOT NULL,
           PRIMARY KEY (name, alias),
           FOREIGN KEY (name, version) REFERENCES model_versions(name, version) ON DELETE CASCADE ON UPDATE CASCADE)`.execute(db);
+      },
+    },
+    // Signatures, model cards and approval decisions of model versions. JSON documents are TEXT
+    // on both dialects (they are read whole, never queried into). Renames and deletes of a
+    // version follow through the foreign keys, as for tags.
+    '0101_registry_signatures_cards_approvals': {
+      async up(db: Kysely<unknown>) {
+        await sql`CREATE TABLE model_version_signatures (
+          name TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          inputs TEXT NOT NULL,
+          outputs TEXT NOT NULL,
+          source TEXT NOT NULL CHECK (source IN ('onnx', 'mlflow', 'manual')),
+          extracted_at ${bigint} NOT NULL,
+          PRIMARY KEY (name, version),
+          FOREIGN KEY (name, version) REFERENCES model_versions(name, version) ON DELETE CASCADE ON UPDATE CASCADE)`.execute(db);
+        await sql`CREATE TABLE model_cards (
+          name TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          card TEXT NOT NULL,
+          risk_rating TEXT CHECK (risk_rating IN ('low', 'medium', 'high', 'critical')),
+          status TEXT NOT NULL CHECK (status IN ('Draft', 'PendingReview', 'Approved', 'Archived')),
+          updated_at ${bigint} NOT NULL,
+          updated_by TEXT,
+          PRIMARY KEY (name, version),
+          FOREIGN KEY (name, version) REFERENCES model_versions(name, version) ON DELETE CASCADE ON UPDATE CASCADE)`.execute(db);
+        // The history of decisions; the current one is the row with the highest id. No row: pending.
+        await sql`CREATE TABLE model_version_approvals (
+          id ${serialPk} PRIMARY KEY,
+          name TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+          decided_by TEXT,
+          decided_at ${bigint} NOT NULL,
+          reason TEXT,
+          FOREIGN KEY (name, version) REFERENCES model_versions(name, version) ON DELETE CASCADE ON UPDATE CASCADE)`.execute(db);
+        await sql`CREATE INDEX model_version_approvals_version ON model_version_approvals (name, version, id)`.execute(db);
       },
     },
   };

@@ -3,6 +3,9 @@ import type { DialectName } from '../../store/index.js';
 import { likeToGlob } from '../../store/index.js';
 import type { RegistryClause, RegistryComparator, RegistryOrder } from './registry.search.js';
 import type {
+  ModelCardRow,
+  ModelVersionApprovalRow,
+  ModelVersionSignatureRow,
   ModelVersionRow,
   RegisteredModelAliasRow,
   RegisteredModelRow,
@@ -217,6 +220,49 @@ export class RegistryRepository {
 
   async deleteVersionTag(name: string, version: number, key: string): Promise<void> {
     await this.db.deleteFrom('model_version_tags').where('name', '=', name).where('version', '=', version).where('key', '=', key).execute();
+  }
+
+  // ---- signatures, cards, approvals ----------------------------------------------------------
+
+  getSignature(name: string, version: number): Promise<ModelVersionSignatureRow | undefined> {
+    return this.db.selectFrom('model_version_signatures').selectAll().where('name', '=', name).where('version', '=', version).executeTakeFirst();
+  }
+
+  async upsertSignature(row: ModelVersionSignatureRow): Promise<void> {
+    const { inputs, outputs, source, extracted_at } = row;
+    await this.db
+      .insertInto('model_version_signatures')
+      .values(row)
+      .onConflict((oc) => oc.columns(['name', 'version']).doUpdateSet({ inputs, outputs, source, extracted_at }))
+      .execute();
+  }
+
+  getCard(name: string, version: number): Promise<ModelCardRow | undefined> {
+    return this.db.selectFrom('model_cards').selectAll().where('name', '=', name).where('version', '=', version).executeTakeFirst();
+  }
+
+  async upsertCard(row: ModelCardRow): Promise<void> {
+    const { card, risk_rating, status, updated_at, updated_by } = row;
+    await this.db
+      .insertInto('model_cards')
+      .values(row)
+      .onConflict((oc) => oc.columns(['name', 'version']).doUpdateSet({ card, risk_rating, status, updated_at, updated_by }))
+      .execute();
+  }
+
+  async insertApproval(row: Omit<ModelVersionApprovalRow, 'id'>): Promise<void> {
+    await this.db.insertInto('model_version_approvals').values(row).execute();
+  }
+
+  /** A version's approval decisions, newest first. */
+  approvals(name: string, version: number): Promise<Omit<ModelVersionApprovalRow, 'id'>[]> {
+    return this.db
+      .selectFrom('model_version_approvals')
+      .select(['name', 'version', 'status', 'decided_by', 'decided_at', 'reason'])
+      .where('name', '=', name)
+      .where('version', '=', version)
+      .orderBy('id', 'desc')
+      .execute();
   }
 
   // ---- search --------------------------------------------------------------------------------

@@ -1,6 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DomainError } from '@flywheel/contract';
+import { LocalFsArtifactStore } from '../../artifacts/index.js';
 import { createTestStore, DIALECTS } from '../../store/test-support/stores.js';
 import type { Store } from '../../store/index.js';
 import { registryMigrations } from './registry.migrations.js';
@@ -23,11 +27,19 @@ for (const dialect of DIALECTS) {
     let store: Store & { dispose(): Promise<void> };
     let svc: RegistryService;
     let now = 1_700_000_000_000;
+    const artifactRoot = mkdtempSync(join(tmpdir(), 'fw-registry-'));
     before(async () => {
       store = await createTestStore(dialect, [registryMigrations]);
-      svc = new RegistryService({ repo: new RegistryRepository(store.tables(), store.dialect), clock: { now: () => now } });
+      svc = new RegistryService({
+        repo: new RegistryRepository(store.tables(), store.dialect),
+        clock: { now: () => now },
+        artifacts: new LocalFsArtifactStore(artifactRoot),
+      });
     });
-    after(async () => store.dispose());
+    after(async () => {
+      await store.dispose();
+      rmSync(artifactRoot, { recursive: true, force: true });
+    });
 
     test('registered models: create, duplicate, get, update, tags, rename, delete', async () => {
       const m = await svc.createRegisteredModel({ name: 'churn', tags: [{ key: 'team', value: 'growth' }], description: 'd' });

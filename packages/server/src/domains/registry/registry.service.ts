@@ -1,9 +1,27 @@
-import { DomainError, type Tag } from '@flywheel/contract';
+import {
+  DomainError,
+  MODEL_CARD_STATUSES,
+  MODEL_CARD_TRANSITIONS,
+  REGISTRY_LIMITS,
+  RISK_RATINGS,
+  type ApprovalDecision,
+  type ApprovalState,
+  type ModelCard,
+  type ModelCardRecord,
+  type ModelCardStatus,
+  type ModelSignature,
+  type ModelVersionDetail,
+  type RiskRating,
+  type Tag,
+  type TensorSpec,
+} from '@flywheel/contract';
+import type { ArtifactStore } from '../../artifacts/index.js';
 import type { Clock } from '../../lib/clock.js';
+import { findModelSignature, type FoundSignature } from './model-signature.js';
 import { decodePageToken, encodePageToken } from '../../lib/paging.js';
 import { versionKeyOf, type RegistryRepository } from './registry.repository.js';
 import { parseModelFilter, parseModelOrderBy, parseVersionFilter, parseVersionOrderBy } from './registry.search.js';
-import type { ModelVersionRow, RegisteredModelRow } from './registry.tables.js';
+import type { ModelCardRow, ModelVersionApprovalRow, ModelVersionRow, ModelVersionSignatureRow, RegisteredModelRow } from './registry.tables.js';
 import {
   ACTIVE_STAGES,
   canonicalStage,
@@ -15,9 +33,19 @@ import {
   type Stage,
 } from './registry.validation.js';
 
+/** Where signature extraction reports what it could not read (a pino logger fits). */
+export interface RegistryLogger {
+  warn(obj: Record<string, unknown>, msg: string): void;
+}
+
 export interface RegistryDeps {
   repo: RegistryRepository;
   clock: Clock;
+  /** Where versions' sources are read from to record their signatures. */
+  artifacts: ArtifactStore;
+  logger?: RegistryLogger | undefined;
+  /** The largest model file read for a signature (default 512 MiB); larger ones get none. */
+  maxSignatureFileBytes?: number | undefined;
 }
 
 export interface Page<T> {
@@ -73,6 +101,122 @@ const notFoundVersion = (name: string, version: string | number) =>
 const alreadyExists = (name: string) => new DomainError('ALREADY_EXISTS', `Registered Model (name=${name}) already exists.`);
 
 const orUndefined = (v: string | null): string | undefined => (v === null ? undefined : v);
+const invalid = (message: string) => new DomainError('INVALID_INPUT', message);
+
+export const DEFAULT_MAX_SIGNATURE_FILE_BYTES = 512 * 1024 * 1024;
+
+const CARD_SECTIONS = [
+  'modelDetails',
+  'intendedUse',
+  'outOfScopeUses',
+  'factors',
+  'metrics',
+  'evaluationData',
+  'trainingData',
+  'ethicalConsiderations',
+  'caveats',
+] as const;
+const CARD_FIELDS = new Set<string>([...CARD_SECTIONS, 'quantitativeAnalyses', 'riskRating']);
+const TENSOR_FIELDS = new Set(['name', 'elemType', 'shape']);
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function checkString(field: string, v: unknown, max: number, opts: { required?: boolean; nonEmpty?: boolean } = {}): string | undefined {
+  if (v === undefined || v === null) {
+    if (opts.required) throw invalid(`${field} is required`);
+    return undefined;
+  }
+  if (typeof v !== 'string') throw invalid(`${field} must be a string`);
+  if (opts.nonEmpty && v.trim() === '') throw invalid(`${field} must not be empty`);
+  if (v.length > max) throw invalid(`${field} has length ${v.length}, which exceeds the limit of ${max}`);
+  return v;
+}
+
+function checkActor(field: string, v: unknown, required: boolean): string | null {
+  return checkString(field, v, REGISTRY_LIMITS.maxActorLength, { required, nonEmpty: true }) ?? null;
+}
+
+function validateTensorSpecs(field: string, list: unknown): TensorSpec[] {
+  if (!Array.isArray(list)) throw invalid(`${field} must be an array`);
+  if (list.length > REGISTRY_LIMITS.maxSignatureTensors) {
+    throw invalid(`${field} has ${list.length} entries, more than the limit of ${REGISTRY_LIMITS.maxSignatureTensors}`);
+  }
+  return list.map((raw, i) => {
+    const at = `${field}[${i}]`;
+    if (!isObject(raw)) throw invalid(`${at} must be an object`);
+    for (const k of Object.keys(raw)) if (!TENSOR_FIELDS.has(k)) throw invalid(`${at}.${k} is not a known field`);
+    const name = checkString(`${at}.name`, raw.name, REGISTRY_LIMITS.maxTensorNameLength, { required: true })!;
+    const elemType = checkString(`${at}.elemType`, raw.elemType, REGISTRY_LIMITS.maxElemTypeLength, { required: true, nonEmpty: true })!;
+    let shape: TensorSpec['shape'] = null;
+    if (raw.shape !== null && raw.shape !== undefined) {
+      if (!Array.isArray(raw.shape)) throw invalid(`${at}.shape must be an array or null`);
+      if (raw.shape.length > REGISTRY_LIMITS.maxTensorRank) throw invalid(`${at}.shape has more than ${REGISTRY_LIMITS.maxTensorRank} dimensions`);
+      shape = raw.shape.map((d: unknown, j: number) => {
+        if (d === null) return null;
+        if (typeof d === 'number' && Number.isInteger(d) && d >= 0) return d;
+        if (typeof d === 'string' && d.length > 0 && d.length <= REGISTRY_LIMITS.maxDimParamLength) return d;
+        throw invalid(`${at}.shape[${j}] must be a non-negative integer, a dimension name or null`);
+      });
+    }
+    return { name, elemType, shape };
+  });
+}
+
+/** A card's sections (as stored) and its risk rating, checked field by field. */
+function validateCard(card: unknown): { sections: Omit<ModelCard, 'riskRating'>; riskRating: RiskRating | null } {
+  if (!isObject(card)) throw invalid('card must be an object');
+  for (const k of Object.keys(card)) if (!CARD_FIELDS.has(k)) throw invalid(`card.${k} is not a known field`);
+  const sections: Omit<ModelCard, 'riskRating'> = {};
+  for (const key of CARD_SECTIONS) {
+    const v = checkString(`card.${key}`, card[key], REGISTRY_LIMITS.maxCardSectionLength);
+    if (v !== undefined) sections[key] = v;
+  }
+  const qa = card.quantitativeAnalyses;
+  if (qa !== undefined && qa !== null) {
+    if (!Array.isArray(qa)) throw invalid('card.quantitativeAnalyses must be an array');
+    if (qa.length > REGISTRY_LIMITS.maxQuantitativeAnalyses) {
+      throw invalid(`card.quantitativeAnalyses has ${qa.length} entries, more than the limit of ${REGISTRY_LIMITS.maxQuantitativeAnalyses}`);
+    }
+    sections.quantitativeAnalyses = qa.map((a: unknown, i: number) => {
+      const at = `card.quantitativeAnalyses[${i}]`;
+      if (!isObject(a)) throw invalid(`${at} must be an object`);
+      for (const k of Object.keys(a)) if (!['group', 'metric', 'value'].includes(k)) throw invalid(`${at}.${k} is not a known field`);
+      const group = checkString(`${at}.group`, a.group, REGISTRY_LIMITS.maxAnalysisFieldLength, { required: true, nonEmpty: true })!;
+      const metric = checkString(`${at}.metric`, a.metric, REGISTRY_LIMITS.maxAnalysisFieldLength, { required: true, nonEmpty: true })!;
+      if (typeof a.value !== 'number' || !Number.isFinite(a.value)) throw invalid(`${at}.value must be a finite number`);
+      return { group, metric, value: a.value };
+    });
+  }
+  const r = card.riskRating;
+  if (r !== undefined && r !== null && !RISK_RATINGS.includes(r as RiskRating)) {
+    throw invalid(`card.riskRating must be one of ${RISK_RATINGS.join(', ')} or null, got '${String(r)}'`);
+  }
+  return { sections, riskRating: (r ?? null) as RiskRating | null };
+}
+
+function signatureOf(row: ModelVersionSignatureRow): ModelSignature {
+  return { inputs: JSON.parse(row.inputs) as TensorSpec[], outputs: JSON.parse(row.outputs) as TensorSpec[], source: row.source, extractedAt: row.extracted_at };
+}
+
+function cardOf(row: ModelCardRow): ModelCardRecord {
+  const sections = JSON.parse(row.card) as Omit<ModelCard, 'riskRating'>;
+  return {
+    name: row.name,
+    version: String(row.version),
+    card: { ...sections, riskRating: row.risk_rating },
+    status: row.status,
+    updatedAt: row.updated_at,
+    updatedBy: row.updated_by,
+  };
+}
+
+const PENDING: ApprovalDecision = { status: 'pending', decidedBy: null, decidedAt: null, reason: null };
+const decisionOf = (r: Omit<ModelVersionApprovalRow, 'id'>): ApprovalDecision => ({
+  status: r.status,
+  decidedBy: r.decided_by,
+  decidedAt: r.decided_at,
+  reason: r.reason,
+});
 
 /**
  * MLflow's model registry: registered models, their versions, tags, aliases and stages.
@@ -81,10 +225,16 @@ const orUndefined = (v: string | null): string | undefined => (v === null ? unde
 export class RegistryService {
   private readonly repo: RegistryRepository;
   private readonly clock: Clock;
+  private readonly artifacts: ArtifactStore;
+  private readonly logger: RegistryLogger | undefined;
+  private readonly maxSignatureFileBytes: number;
 
   constructor(deps: RegistryDeps) {
     this.repo = deps.repo;
     this.clock = deps.clock;
+    this.artifacts = deps.artifacts;
+    this.logger = deps.logger;
+    this.maxSignatureFileBytes = deps.maxSignatureFileBytes ?? DEFAULT_MAX_SIGNATURE_FILE_BYTES;
   }
 
   // ---- registered models -------------------------------------------------------------------
@@ -222,6 +372,9 @@ export class RegistryService {
   }): Promise<ModelVersion> {
     const name = validateModelName(input.name);
     const tags = (input.tags ?? []).map((t) => validateTag(t.key, t.value));
+    await this.requireModel(this.repo, name);
+    // Read before the transaction: no file I/O while holding the database's write lock.
+    const signature = await this.extractSignature(name, input.source);
     const now = this.clock.now();
     return this.repo.transaction(async (repo) => {
       await this.requireModel(repo, name);
@@ -242,6 +395,16 @@ export class RegistryService {
         storage_location: input.source,
       });
       for (const t of tags) await repo.setVersionTag(name, version, t.key, t.value);
+      if (signature) {
+        await repo.upsertSignature({
+          name,
+          version,
+          inputs: JSON.stringify(signature.inputs),
+          outputs: JSON.stringify(signature.outputs),
+          source: signature.source,
+          extracted_at: now,
+        });
+      }
       return this.loadVersion(repo, name, version);
     });
   }
@@ -332,6 +495,149 @@ export class RegistryService {
     return row.storage_location ?? row.source ?? '';
   }
 
+  // ---- signatures ----------------------------------------------------------------------------
+
+  /**
+   * The signature of the model at `source`, or null: a source outside the artifact store, or one
+   * holding no model, gets none, and a model that cannot be read is logged, never an error.
+   */
+  private async extractSignature(name: string, source: string | undefined): Promise<FoundSignature | null> {
+    if (typeof source !== 'string' || source === '') return null;
+    try {
+      return await findModelSignature(this.artifacts, source, { maxBytes: this.maxSignatureFileBytes });
+    } catch (e) {
+      this.logger?.warn({ err: e, model: name, source }, 'could not read the model signature; the version is registered without one');
+      return null;
+    }
+  }
+
+  /** The version's signature; `NOT_FOUND` if none was recorded. */
+  async getSignature(name: string, version: string): Promise<ModelSignature> {
+    validateModelName(name);
+    const v = parseVersion(version);
+    await this.requireVersion(this.repo, name, v);
+    const row = await this.repo.getSignature(name, v);
+    if (!row) throw new DomainError('NOT_FOUND', `No signature is recorded for Model Version (name=${name}, version=${v}).`);
+    return signatureOf(row);
+  }
+
+  /** Sets the signature by hand (source `manual`), replacing any recorded one. */
+  async setSignature(name: string, version: string, input: { inputs: unknown; outputs: unknown }): Promise<ModelSignature> {
+    validateModelName(name);
+    const v = parseVersion(version);
+    const inputs = validateTensorSpecs('inputs', input.inputs);
+    const outputs = validateTensorSpecs('outputs', input.outputs);
+    const now = this.clock.now();
+    return this.repo.transaction(async (repo) => {
+      await this.requireVersion(repo, name, v);
+      const row: ModelVersionSignatureRow = { name, version: v, inputs: JSON.stringify(inputs), outputs: JSON.stringify(outputs), source: 'manual', extracted_at: now };
+      await repo.upsertSignature(row);
+      return signatureOf(row);
+    });
+  }
+
+  // ---- model cards ---------------------------------------------------------------------------
+
+  async getModelCard(name: string, version: string): Promise<ModelCardRecord> {
+    validateModelName(name);
+    const v = parseVersion(version);
+    await this.requireVersion(this.repo, name, v);
+    return cardOf(await this.requireCard(this.repo, name, v));
+  }
+
+  /**
+   * Creates the card (as Draft) or replaces its content. Editing an Approved card sends it back
+   * to Draft; an Archived card cannot be edited.
+   */
+  async putModelCard(name: string, version: string, card: unknown, updatedBy?: string | undefined): Promise<ModelCardRecord> {
+    validateModelName(name);
+    const v = parseVersion(version);
+    const { sections, riskRating } = validateCard(card);
+    const by = checkActor('updatedBy', updatedBy, false);
+    const now = this.clock.now();
+    return this.repo.transaction(async (repo) => {
+      await this.requireVersion(repo, name, v);
+      const existing = await repo.getCard(name, v);
+      if (existing?.status === 'Archived') {
+        throw new DomainError('INVALID_STATE', `The model card of Model Version (name=${name}, version=${v}) is Archived and cannot be edited.`);
+      }
+      const status: ModelCardStatus = !existing || existing.status === 'Approved' ? 'Draft' : existing.status;
+      const row: ModelCardRow = { name, version: v, card: JSON.stringify(sections), risk_rating: riskRating, status, updated_at: now, updated_by: by };
+      await repo.upsertCard(row);
+      return cardOf(row);
+    });
+  }
+
+  /** Moves the card along Draft → PendingReview → Approved → Archived (see MODEL_CARD_TRANSITIONS). */
+  async transitionModelCard(name: string, version: string, status: unknown, updatedBy?: string | undefined): Promise<ModelCardRecord> {
+    validateModelName(name);
+    const v = parseVersion(version);
+    if (!MODEL_CARD_STATUSES.includes(status as ModelCardStatus)) {
+      throw invalid(`status must be one of ${MODEL_CARD_STATUSES.join(', ')}, got '${String(status)}'`);
+    }
+    const target = status as ModelCardStatus;
+    const by = checkActor('updatedBy', updatedBy, false);
+    const now = this.clock.now();
+    return this.repo.transaction(async (repo) => {
+      await this.requireVersion(repo, name, v);
+      const row = await this.requireCard(repo, name, v);
+      const allowed = MODEL_CARD_TRANSITIONS[row.status];
+      if (!allowed.includes(target)) {
+        const next = allowed.length ? `it may move to ${allowed.join(' or ')}` : 'it cannot move any further';
+        throw new DomainError(
+          'INVALID_STATE',
+          `Cannot move the model card of Model Version (name=${name}, version=${v}) from ${row.status} to ${target}: from ${row.status} ${next}.`,
+          { current: row.status, requested: target },
+        );
+      }
+      const updated: ModelCardRow = { ...row, status: target, updated_at: now, updated_by: by ?? row.updated_by };
+      await repo.upsertCard(updated);
+      return cardOf(updated);
+    });
+  }
+
+  // ---- approvals -----------------------------------------------------------------------------
+
+  /** The current decision (pending until someone decides) and every decision, newest first. */
+  async getApproval(name: string, version: string): Promise<ApprovalState> {
+    validateModelName(name);
+    const v = parseVersion(version);
+    await this.requireVersion(this.repo, name, v);
+    const history = (await this.repo.approvals(name, v)).map(decisionOf);
+    return { current: history[0] ?? PENDING, history };
+  }
+
+  /** Records an approval or a rejection (a rejection needs a reason); earlier decisions are kept. */
+  async decideApproval(name: string, version: string, input: { status: unknown; decidedBy: unknown; reason?: unknown }): Promise<ApprovalState> {
+    validateModelName(name);
+    const v = parseVersion(version);
+    if (input.status !== 'approved' && input.status !== 'rejected') {
+      throw invalid(`status must be 'approved' or 'rejected', got '${String(input.status)}'`);
+    }
+    const decidedBy = checkActor('decidedBy', input.decidedBy, true)!;
+    const reason = checkString('reason', input.reason, REGISTRY_LIMITS.maxReasonLength, { required: input.status === 'rejected', nonEmpty: input.status === 'rejected' }) ?? null;
+    const now = this.clock.now();
+    await this.repo.transaction(async (repo) => {
+      await this.requireVersion(repo, name, v);
+      await repo.insertApproval({ name, version: v, status: input.status as 'approved' | 'rejected', decided_by: decidedBy, decided_at: now, reason });
+    });
+    return this.getApproval(name, version);
+  }
+
+  /** The version with its signature, card status, current approval and aliases. */
+  async getModelVersionDetail(name: string, version: string): Promise<ModelVersionDetail> {
+    validateModelName(name);
+    const v = parseVersion(version);
+    const mv = await this.loadVersion(this.repo, name, v);
+    const [sig, card, approvals] = [await this.repo.getSignature(name, v), await this.repo.getCard(name, v), await this.repo.approvals(name, v)];
+    return {
+      ...mv,
+      signature: sig ? signatureOf(sig) : null,
+      card: card ? { status: card.status, riskRating: card.risk_rating } : null,
+      approval: approvals[0] ? decisionOf(approvals[0]) : PENDING,
+    };
+  }
+
   // ---- assembly ------------------------------------------------------------------------------
 
   private async requireModel(repo: RegistryRepository, name: string): Promise<RegisteredModelRow> {
@@ -346,6 +652,12 @@ export class RegistryService {
       await this.requireModel(repo, name);
       throw notFoundVersion(name, version);
     }
+    return row;
+  }
+
+  private async requireCard(repo: RegistryRepository, name: string, version: number): Promise<ModelCardRow> {
+    const row = await repo.getCard(name, version);
+    if (!row) throw new DomainError('NOT_FOUND', `Model Version (name=${name}, version=${version}) has no model card.`);
     return row;
   }
 

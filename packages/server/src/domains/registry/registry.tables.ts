@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Row shapes of the tables the model registry owns (see registry.migrations.ts). */
 export interface RegisteredModelRow {
   name: string;
@@ -26,10 +28,42 @@ export interface ModelVersionRow {
 }
 export interface ModelVersionTagRow { name: string; version: number; key: string; value: string }
 
+export interface ModelVersionSignatureRow {
+  name: string;
+  version: number;
+  /** JSON array of TensorSpec. */
+  inputs: string;
+  outputs: string;
+  source: 'onnx' | 'mlflow' | 'manual';
+  extracted_at: number;
+}
+export interface ModelCardRow {
+  name: string;
+  version: number;
+  /** JSON of the card sections (everything but the risk rating, which has its own column). */
+  card: string;
+  risk_rating: 'low' | 'medium' | 'high' | 'critical' | null;
+  status: 'Draft' | 'PendingReview' | 'Approved' | 'Archived';
+  updated_at: number;
+  updated_by: string | null;
+}
+export interface ModelVersionApprovalRow {
+  id: Generated<number>;
+  name: string;
+  version: number;
+  status: 'pending' | 'approved' | 'rejected';
+  decided_by: string | null;
+  decided_at: number;
+  reason: string | null;
+}
+
 export interface RegistryTables {
   registered_models: RegisteredModelRow;
   registered_model_tags: RegisteredModelTagRow;
   registered_model_aliases: RegisteredModelAliasRow;
   model_versions: ModelVersionRow;
   model_version_tags: ModelVersionTagRow;
+  model_version_signatures: ModelVersionSignatureRow;
+  model_cards: ModelCardRow;
+  model_version_approvals: ModelVersionApprovalRow;
 }

@@ -1,6 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { LocalFsArtifactStore } from '../../artifacts/index.js';
+import { classifierModel } from '../../domains/registry/test-support/onnx-models.js';
 import { createTestStore, DIALECTS } from '../../store/test-support/stores.js';
 import type { Store } from '../../store/index.js';
 import { RegistryRepository, RegistryService, registryMigrations } from '../../domains/registry/index.js';
@@ -75,14 +80,35 @@ for (const dialect of DIALECTS) {
       if (message) assert.match(r.body.message, message);
     };
 
+    let registry: RegistryService;
+    const artifactRoot = mkdtempSync(join(tmpdir(), 'fw-mlflow-registry-'));
+    const artifacts = new LocalFsArtifactStore(artifactRoot);
+
     before(async () => {
       store = await createTestStore(dialect, [registryMigrations]);
-      const registry = new RegistryService({ repo: new RegistryRepository(store.tables(), store.dialect), clock: { now: () => now } });
+      registry = new RegistryService({ repo: new RegistryRepository(store.tables(), store.dialect), clock: { now: () => now }, artifacts });
       app = await buildApp(registry);
     });
     after(async () => {
       await app.close();
       await store.dispose();
+      rmSync(artifactRoot, { recursive: true, force: true });
+    });
+
+    test('a version created through the MLflow API records the signature of its ONNX model', async () => {
+      const run = 'abcabcabcabcabcabcabcabcabcabcab';
+      await artifacts.put(`0/${run}/artifacts/model/model.onnx`, Buffer.from(classifierModel()));
+      ok(await post('registered-models/create', { name: 'onnx-sig' }));
+      const v = ok(await post('model-versions/create', { name: 'onnx-sig', source: `mlflow-artifacts:/0/${run}/artifacts/model`, run_id: run }));
+      assert.equal(v.model_version.version, '1');
+      const sig = await registry.getSignature('onnx-sig', '1');
+      assert.equal(sig.source, 'onnx');
+      assert.deepEqual(sig.inputs, [{ name: 'x', elemType: 'float32', shape: ['batch', 4] }]);
+      assert.deepEqual(sig.outputs.map((o) => o.name), ['label', 'probabilities']);
+      // A source with no model is registered all the same, without a signature.
+      const v2 = ok(await post('model-versions/create', { name: 'onnx-sig', source: 'mlflow-artifacts:/0/nothing/artifacts/model' }));
+      assert.equal(v2.model_version.version, '2');
+      assert.equal((await registry.getModelVersionDetail('onnx-sig', '2')).signature, null);
     });
 
     test('the register flow of mlflow.register_model and MlflowClient', async () => {

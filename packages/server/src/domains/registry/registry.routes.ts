@@ -1,0 +1,157 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import {
+  ApprovalInput,
+  ApprovalState,
+  ErrorResponse,
+  ModelCardInput,
+  ModelCardRecord,
+  ModelCardStatusInput,
+  ModelSignature,
+  ModelVersionDetail,
+  NativeRegisteredModel,
+  SignatureInput,
+} from '@flywheel/contract';
+import type { RegistryService } from './registry.service.js';
+
+const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+const tags = ['registry'];
+
+const ModelParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 1000 }) });
+const VersionParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 1000 }), version: Type.String({ maxLength: 20 }) });
+type VersionParams = { name: string; version: string };
+
+/** A quoted string literal of the registry filter grammar. */
+const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/**
+ * The native registry API under /api/v1/models: models and versions, and what the MLflow API
+ * does not have: signatures, model cards and approvals. (The MLflow registry API is the other
+ * adapter over the same service.)
+ */
+export async function registryRoutes(app: FastifyInstance, deps: { registry: RegistryService }): Promise<void> {
+  const { registry } = deps;
+
+  app.get('/api/v1/models', {
+    schema: {
+      tags,
+      summary: 'Search registered models',
+      querystring: Type.Object({
+        search: Type.Optional(Type.String({ maxLength: 500, description: 'Case-insensitive substring of the model name' })),
+        filter: Type.Optional(Type.String({ maxLength: 4096, description: "MLflow filter, e.g. tags.team = 'growth'" })),
+        orderBy: Type.Optional(Type.Array(Type.String(), { maxItems: 10, description: 'e.g. name ASC, last_updated_timestamp DESC' })),
+        maxResults: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+        pageToken: Type.Optional(Type.String({ maxLength: 1024 })),
+      }),
+      response: { 200: Type.Object({ models: Type.Array(NativeRegisteredModel), nextPageToken: Type.Optional(Type.String()) }), ...errors },
+    },
+  }, async (req) => {
+    const q = req.query as { search?: string; filter?: string; orderBy?: string[]; maxResults?: number; pageToken?: string };
+    const clauses = [q.filter?.trim(), q.search ? `name ILIKE ${quote(`%${q.search}%`)}` : undefined].filter((c): c is string => !!c);
+    const page = await registry.searchRegisteredModels({
+      filter: clauses.length ? clauses.join(' AND ') : undefined,
+      orderBy: q.orderBy,
+      maxResults: q.maxResults ?? 100,
+      pageToken: q.pageToken,
+    });
+    return { models: page.items, ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
+  });
+
+  app.get('/api/v1/models/:name', {
+    schema: { tags, summary: 'Get a registered model', params: ModelParams, response: { 200: NativeRegisteredModel, ...errors } },
+  }, async (req) => registry.getRegisteredModel((req.params as { name: string }).name));
+
+  app.get('/api/v1/models/:name/versions/:version', {
+    schema: {
+      tags,
+      summary: 'Get a model version with its signature, card status, approval status and aliases',
+      params: VersionParams,
+      response: { 200: ModelVersionDetail, ...errors },
+    },
+  }, async (req) => {
+    const p = req.params as VersionParams;
+    return registry.getModelVersionDetail(p.name, p.version);
+  });
+
+  // ---- signature
+
+  app.get('/api/v1/models/:name/versions/:version/signature', {
+    schema: { tags, summary: "A model version's input/output signature", params: VersionParams, response: { 200: ModelSignature, ...errors } },
+  }, async (req) => {
+    const p = req.params as VersionParams;
+    return registry.getSignature(p.name, p.version);
+  });
+
+  app.put('/api/v1/models/:name/versions/:version/signature', {
+    schema: {
+      tags,
+      summary: 'Set the signature by hand (replaces one read from the model)',
+      params: VersionParams,
+      body: SignatureInput,
+      response: { 200: ModelSignature, ...errors },
+    },
+  }, async (req) => {
+    const p = req.params as VersionParams;
+    return registry.setSignature(p.name, p.version, req.body as SignatureInput);
+  });
+
+  // ---- model card
+
+  app.get('/api/v1/models/:name/versions/:version/card', {
+    schema: { tags, summary: "A model version's model card", params: VersionParams, response: { 200: ModelCardRecord, ...errors } },
+  }, async (req) => {
+    const p = req.params as VersionParams;
+    return registry.getModelCard(p.name, p.version);
+  });
+
+  app.put('/api/v1/models/:name/versions/:version/card', {
+    schema: {
+      tags,
+      summary: 'Create or replace the model card (a new card is Draft; editing an Approved one makes it Draft again)',
+      params: VersionParams,
+      body: ModelCardInput,
+      response: { 200: ModelCardRecord, ...errors },
+    },
+  }, async (req) => {
+    const p = req.params as VersionParams;
+    const b = req.body as ModelCardInput;
+    return registry.putModelCard(p.name, p.version, b.card, b.updatedBy);
+  });
+
+  app.post('/api/v1/models/:name/versions/:version/card/status', {
+    schema: {
+      tags,
+      summary: 'Move the model card: Draft → PendingReview → Approved → Archived (PendingReview → Draft requests changes)',
+      params: VersionParams,
+      body: ModelCardStatusInput,
+      response: { 200: ModelCardRecord, ...errors },
+    },
+  }, async (req) => {
+    const p = req.params as VersionParams;
+    const b = req.body as ModelCardStatusInput;
+    return registry.transitionModelCard(p.name, p.version, b.status, b.updatedBy);
+  });
+
+  // ---- approval
+
+  app.get('/api/v1/models/:name/versions/:version/approval', {
+    schema: { tags, summary: 'The current approval decision and its history', params: VersionParams, response: { 200: ApprovalState, ...errors } },
+  }, async (req) => {
+    const p = req.params as VersionParams;
+    return registry.getApproval(p.name, p.version);
+  });
+
+  app.post('/api/v1/models/:name/versions/:version/approval', {
+    schema: {
+      tags,
+      summary: 'Approve or reject a model version (a rejection needs a reason)',
+      params: VersionParams,
+      body: ApprovalInput,
+      response: { 201: ApprovalState, ...errors },
+    },
+  }, async (req, reply) => {
+    const p = req.params as VersionParams;
+    const b = req.body as ApprovalInput;
+    return reply.status(201).send(await registry.decideApproval(p.name, p.version, b));
+  });
+}
