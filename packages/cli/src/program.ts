@@ -18,7 +18,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--port <port>', 'TCP port (default 5000)').env(envOf('--port')!))
     .addOption(new Option('--data-dir <dir>', 'data directory (default ~/.flywheel)').env(envOf('--data-dir')!))
     .addOption(new Option('--database-url <url>', 'sqlite: (default) or postgres://user@host:5432/db').env(envOf('--database-url')!))
-    .addOption(new Option('--artifact-root <dir>', 'local artifact folder (default <data-dir>/artifacts)').env(envOf('--artifact-root')!))
+    .addOption(new Option('--artifact-root <dir|s3://bucket/prefix>', 'artifact store: a local folder (default <data-dir>/artifacts) or s3://bucket/prefix').env(envOf('--artifact-root')!))
+    .addOption(new Option('--s3-endpoint <url>', 'S3-compatible endpoint for an s3:// artifact root').env('FLYWHEEL_S3_ENDPOINT'))
+    .addOption(new Option('--s3-region <region>', 'S3 region (default us-east-1)').env('FLYWHEEL_S3_REGION'))
+    .addOption(new Option('--s3-force-path-style <bool>', 'path-style S3 URLs (default true with an endpoint)').env('FLYWHEEL_S3_FORCE_PATH_STYLE'))
     .addOption(new Option('--pool-size <n>', 'PostgreSQL connections (default 10)').env(envOf('--pool-size')!))
     .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)').env(envOf('--log-level')!))
     .addHelpText(
@@ -28,6 +31,7 @@ Examples:
   $ flywheel server                                   # SQLite + local artifacts under ~/.flywheel
   $ flywheel server --port 8080 --data-dir ./fw-data
   $ flywheel server --database-url postgres://postgres@127.0.0.1:5432/flywheel
+  $ AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… flywheel server --artifact-root s3://ml-artifacts/flywheel
   $ MLFLOW_TRACKING_URI=http://127.0.0.1:5000 python train.py   # point an MLflow client at it`,
     )
     .action(async (opts: Record<string, string | undefined>) => {
@@ -42,6 +46,9 @@ Examples:
             artifactRoot: opts.artifactRoot,
             poolSize: opts.poolSize,
             logLevel: opts.logLevel,
+            s3Endpoint: opts.s3Endpoint,
+            s3Region: opts.s3Region,
+            s3ForcePathStyle: opts.s3ForcePathStyle,
           },
           process.env,
         );

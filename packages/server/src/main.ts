@@ -1,27 +1,59 @@
-import { mkdir, access, constants } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config/index.js';
 import { openStore, migrateToLatest, type Store } from './store/index.js';
-import { LocalFsArtifactStore, type ArtifactStore } from './artifacts/index.js';
+import { LocalFsArtifactStore, S3ArtifactStore, checkArtifactStore, createArtifactStore, describeArtifactStore, type ArtifactStore } from './artifacts/index.js';
 import { createApp } from './http/app.js';
 import { registerMlflowApi } from './http/mlflow/index.js';
 import { TrackingRepository, TrackingService, trackingMigrations, trackingRoutes } from './domains/tracking/index.js';
 import { RegistryRepository, RegistryService, registryMigrations, registryRoutes } from './domains/registry/index.js';
+import { DatasetsRepository, DatasetsService, datasetsMigrations, datasetsRoutes } from './domains/datasets/index.js';
+import { LineageService, lineageRoutes, type LineageDatasetVersion } from './domains/lineage/index.js';
+import type { DatasetVersion } from '@flywheel/contract';
 import { systemClock, type Clock } from './lib/clock.js';
 import { VERSION } from './version.js';
 
 /** Every domain's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS = [trackingMigrations, registryMigrations];
+export const MIGRATIONS = [trackingMigrations, registryMigrations, datasetsMigrations];
 
 export interface Platform {
   app: FastifyInstance;
   store: Store;
   artifacts: ArtifactStore;
-  services: { tracking: TrackingService; registry: RegistryService };
+  services: { tracking: TrackingService; registry: RegistryService; datasets: DatasetsService; lineage: LineageService };
   logger: Logger;
   /** Stops accepting requests, lets in-flight ones finish, then closes the store. */
   close(): Promise<void>;
+}
+
+/** Lineage reads the relations other domains own, through the narrow ports it declares. */
+function createLineage(tracking: TrackingService, registry: RegistryService, datasets: DatasetsService): LineageService {
+  const toLineage = (v: DatasetVersion): LineageDatasetVersion => ({ name: v.dataset, version: v.version, contentHash: v.contentHash, sourceUri: v.sourceUri });
+  return new LineageService({
+    runs: tracking,
+    models: {
+      getModelVersion: (name, version) => registry.getModelVersion(name, version),
+      async modelVersionsOfRuns(runIds) {
+        const out = [];
+        // Run ids are 32 hex digits (validated by the filter parser's quoting anyway); chunked to keep filters short.
+        for (let i = 0; i < runIds.length; i += 100) {
+          const ids = runIds.slice(i, i + 100).map((id) => `'${id.replace(/'/g, '')}'`).join(', ');
+          let pageToken: string | undefined;
+          do {
+            const page = await registry.searchModelVersions({ filter: `run_id IN (${ids})`, maxResults: 1000, pageToken });
+            out.push(...page.items);
+            pageToken = page.nextPageToken;
+          } while (pageToken);
+        }
+        return out;
+      },
+    },
+    datasets: {
+      getVersion: async (name, version) => toLineage(await datasets.getVersion(name, version)),
+      versionsForInputs: async (inputs) => (await datasets.versionsForInputs(inputs)).map(toLineage),
+    },
+  });
 }
 
 export interface BuildOptions {
@@ -33,7 +65,10 @@ export function createLogger(config: Config): Logger {
   return pino({
     level: config.log.level,
     // Credentials never reach the log, wherever they appear.
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token', 'databaseUrl'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token', 'databaseUrl', '*.secretAccessKey', '*.s3.secretAccessKey', '*.artifacts.s3.secretAccessKey'],
+      censor: '[redacted]',
+    },
   });
 }
 
@@ -53,8 +88,8 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     await store.close();
     throw e;
   }
-  await mkdir(config.artifacts.root, { recursive: true });
-  const artifacts = new LocalFsArtifactStore(config.artifacts.root);
+  const artifacts = createArtifactStore(config.artifacts);
+  if (artifacts instanceof LocalFsArtifactStore) await mkdir(artifacts.root, { recursive: true });
 
   const tracking = new TrackingService({ repo: new TrackingRepository(store.tables(), store.dialect), clock });
   const registry = new RegistryService({
@@ -63,6 +98,8 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     artifacts,
     logger: logger.child({ domain: 'registry' }),
   });
+  const datasets = new DatasetsService({ repo: new DatasetsRepository(store.tables(), store.dialect), clock, artifacts });
+  const lineage = createLineage(tracking, registry, datasets);
 
   const app = await createApp({
     logger,
@@ -70,11 +107,14 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     version: VERSION,
     readinessChecks: {
       store: () => store.ping(),
-      artifacts: () => access(config.artifacts.root, constants.W_OK).then(() => true, () => false),
+      artifacts: () => checkArtifactStore(artifacts),
     },
   });
   await app.register(async (scope) => trackingRoutes(scope, { tracking }));
   await app.register(async (scope) => registryRoutes(scope, { registry }));
+  // Its own scope: dataset uploads add content-type parsers for CSV and Parquet bodies.
+  await app.register(async (scope) => datasetsRoutes(scope, { datasets }));
+  await app.register(async (scope) => lineageRoutes(scope, { lineage }));
   await registerMlflowApi(app, { tracking, registry, artifacts });
   await app.ready();
 
@@ -83,12 +123,13 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     app,
     store,
     artifacts,
-    services: { tracking, registry },
+    services: { tracking, registry, datasets, lineage },
     logger,
     close() {
       closing ??= (async () => {
         await app.close();
         await store.close();
+        if (artifacts instanceof S3ArtifactStore) artifacts.destroy();
       })();
       return closing;
     },
@@ -103,7 +144,7 @@ export async function startServer(config: Config, opts: BuildOptions & { handleS
   const platform = await buildPlatform(config, opts);
   const { app, logger } = platform;
   const address = await app.listen({ host: config.server.host, port: config.server.port });
-  logger.info({ address, store: platform.store.description, artifacts: config.artifacts.root, dataDir: config.dataDir }, `Flywheel ${VERSION} listening on ${address}`);
+  logger.info({ address, store: platform.store.description, artifacts: describeArtifactStore(platform.artifacts), dataDir: config.dataDir }, `Flywheel ${VERSION} listening on ${address}`);
   if (opts.handleSignals !== false) {
     const shutdown = (signal: string) => {
       logger.info({ signal }, 'shutting down: finishing in-flight requests');

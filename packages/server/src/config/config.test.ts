@@ -38,3 +38,52 @@ test('a bad value is refused with a message naming the flag, the variable and th
   assert.throws(() => loadConfig({ databaseUrl: 'mysql://x' }, {}), /must start with sqlite: or postgres:\/\//);
   assert.throws(() => loadConfig({}, { FLYWHEEL_DB_POOL_SIZE: '0' }), /--pool-size \/ FLYWHEEL_DB_POOL_SIZE/);
 });
+
+test('artifacts: an s3:// root is kept as given, with the S3 connection settings', () => {
+  const local = loadConfig({ artifactRoot: 'rel/arts' }, {});
+  assert.equal(local.artifacts.root, join(process.cwd(), 'rel/arts'));
+  assert.deepEqual(local.artifacts.s3, { region: 'us-east-1', forcePathStyle: false });
+
+  const c = loadConfig({}, {
+    FLYWHEEL_ARTIFACT_ROOT: 's3://ml-artifacts/flywheel',
+    FLYWHEEL_S3_ENDPOINT: 'http://minio:9000',
+    FLYWHEEL_S3_REGION: 'eu-west-1',
+    FLYWHEEL_S3_ACCESS_KEY_ID: 'AKIA1',
+    FLYWHEEL_S3_SECRET_ACCESS_KEY: 'sekrit',
+  });
+  assert.equal(c.artifacts.root, 's3://ml-artifacts/flywheel');
+  assert.deepEqual(c.artifacts.s3, { endpoint: 'http://minio:9000', region: 'eu-west-1', accessKeyId: 'AKIA1', secretAccessKey: 'sekrit', forcePathStyle: true });
+
+  // Flags win; the AWS_* credentials are the fallback; path style can be turned off.
+  const f = loadConfig(
+    { artifactRoot: 's3://b-from-flag', s3Endpoint: 'https://s3.example', s3Region: 'us-west-2', s3ForcePathStyle: 'false' },
+    { FLYWHEEL_ARTIFACT_ROOT: 's3://other-bucket', FLYWHEEL_S3_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIA2', AWS_SECRET_ACCESS_KEY: 'aws-secret' },
+  );
+  assert.equal(f.artifacts.root, 's3://b-from-flag');
+  assert.deepEqual(f.artifacts.s3, { endpoint: 'https://s3.example', region: 'us-west-2', accessKeyId: 'AKIA2', secretAccessKey: 'aws-secret', forcePathStyle: false });
+  assert.equal(loadConfig({}, { FLYWHEEL_ARTIFACT_ROOT: 's3://bkt', FLYWHEEL_S3_FORCE_PATH_STYLE: '1' }).artifacts.s3.forcePathStyle, true);
+  assert.equal(loadConfig({}, { FLYWHEEL_ARTIFACT_ROOT: 's3://bucket', FLYWHEEL_S3_ACCESS_KEY_ID: 'x', FLYWHEEL_S3_SECRET_ACCESS_KEY: 'y', AWS_ACCESS_KEY_ID: 'z' }).artifacts.s3.accessKeyId, 'x');
+});
+
+test('artifacts: a malformed s3:// root or S3 setting is refused, naming the flag, never echoing a secret', () => {
+  for (const root of ['s3://', 's3:///prefix', 's3://a', 's3://bad bucket/x', 's3:bucket', 's3://bucket/../x']) {
+    assert.throws(() => loadConfig({ artifactRoot: root }, {}), (e: unknown) => {
+      assert.ok(e instanceof ConfigError, String(e));
+      assert.match(e.message, /--artifact-root \/ FLYWHEEL_ARTIFACT_ROOT/);
+      return true;
+    }, root);
+  }
+  assert.throws(() => loadConfig({ s3Endpoint: 'minio:9000' }, {}), /--s3-endpoint \/ FLYWHEEL_S3_ENDPOINT/);
+  assert.throws(() => loadConfig({}, { FLYWHEEL_S3_FORCE_PATH_STYLE: 'maybe' }), /--s3-force-path-style \/ FLYWHEEL_S3_FORCE_PATH_STYLE/);
+  assert.throws(() => loadConfig({}, { FLYWHEEL_S3_ACCESS_KEY_ID: 'AKIA1' }), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /FLYWHEEL_S3_SECRET_ACCESS_KEY/);
+    return true;
+  });
+  assert.throws(() => loadConfig({}, { FLYWHEEL_S3_SECRET_ACCESS_KEY: 'sekrit-value' }), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /FLYWHEEL_S3_ACCESS_KEY_ID/);
+    assert.doesNotMatch(e.message, /sekrit-value/);
+    return true;
+  });
+});

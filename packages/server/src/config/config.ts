@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
+import { parseS3Uri } from '../artifacts/s3-uri.js';
 
 /**
  * The one configuration schema of the server. Every default lives here, with its unit.
@@ -23,8 +24,19 @@ export const ConfigSchema = Type.Object({
     poolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   }),
   artifacts: Type.Object({
-    /** Root folder of the local artifact store. Default: <dataDir>/artifacts */
+    /** Local folder (absolute) or `s3://bucket[/prefix]`. Default: <dataDir>/artifacts */
     root: Type.String({ minLength: 1 }),
+    /** Connection to S3 or an S3-compatible server; used when `root` is an `s3://` URL. */
+    s3: Type.Object({
+      /** e.g. `http://minio:9000`; AWS when absent. */
+      endpoint: Type.Optional(Type.String({ minLength: 1, pattern: '^https?://' })),
+      region: Type.String({ minLength: 1, default: 'us-east-1' }),
+      /** Static credentials (both or neither); else the AWS SDK's default chain. Never logged. */
+      accessKeyId: Type.Optional(Type.String({ minLength: 1 })),
+      secretAccessKey: Type.Optional(Type.String({ minLength: 1 })),
+      /** Path-style URLs (`endpoint/bucket/key`). Default: true when an endpoint is set. */
+      forcePathStyle: Type.Boolean(),
+    }),
   }),
   log: Type.Object({
     level: Type.Union(
@@ -46,6 +58,9 @@ export interface ConfigOverrides {
   artifactRoot?: string | undefined;
   logLevel?: string | undefined;
   poolSize?: string | number | undefined;
+  s3Endpoint?: string | undefined;
+  s3Region?: string | undefined;
+  s3ForcePathStyle?: string | boolean | undefined;
 }
 
 export class ConfigError extends Error {
@@ -55,16 +70,41 @@ export class ConfigError extends Error {
   }
 }
 
-/** Where each setting comes from, for the error message and the README's reference table. */
+/**
+ * Where each setting comes from, for the error message and the README's reference table. `flag`
+ * is '' for secrets, which are read from the environment only (a command line is visible to
+ * every user of the machine).
+ */
 export const CONFIG_SOURCES: { path: string; flag: string; env: string; description: string }[] = [
   { path: 'dataDir', flag: '--data-dir', env: 'FLYWHEEL_HOME', description: 'data directory (default ~/.flywheel)' },
   { path: 'server.host', flag: '--host', env: 'FLYWHEEL_HOST', description: 'interface to listen on (default 127.0.0.1)' },
   { path: 'server.port', flag: '--port', env: 'FLYWHEEL_PORT', description: 'TCP port (default 5000, 0 = any free port)' },
   { path: 'store.databaseUrl', flag: '--database-url', env: 'FLYWHEEL_DATABASE_URL', description: 'sqlite: (default, <data-dir>/flywheel.db), sqlite:/path.db or postgres://user@host:5432/db' },
   { path: 'store.poolSize', flag: '--pool-size', env: 'FLYWHEEL_DB_POOL_SIZE', description: 'PostgreSQL connections (default 10)' },
-  { path: 'artifacts.root', flag: '--artifact-root', env: 'FLYWHEEL_ARTIFACT_ROOT', description: 'local artifact folder (default <data-dir>/artifacts)' },
+  { path: 'artifacts.root', flag: '--artifact-root', env: 'FLYWHEEL_ARTIFACT_ROOT', description: 'local artifact folder (default <data-dir>/artifacts) or s3://bucket/prefix' },
+  { path: 'artifacts.s3.endpoint', flag: '--s3-endpoint', env: 'FLYWHEEL_S3_ENDPOINT', description: 'S3-compatible server, e.g. http://minio:9000 (default: AWS S3)' },
+  { path: 'artifacts.s3.region', flag: '--s3-region', env: 'FLYWHEEL_S3_REGION', description: 'S3 region (default us-east-1)' },
+  { path: 'artifacts.s3.accessKeyId', flag: '', env: 'FLYWHEEL_S3_ACCESS_KEY_ID', description: 'S3 access key id, environment only (falls back to AWS_ACCESS_KEY_ID, then the AWS SDK default chain)' },
+  { path: 'artifacts.s3.secretAccessKey', flag: '', env: 'FLYWHEEL_S3_SECRET_ACCESS_KEY', description: 'S3 secret access key, environment only (falls back to AWS_SECRET_ACCESS_KEY, then the AWS SDK default chain)' },
+  { path: 'artifacts.s3.forcePathStyle', flag: '--s3-force-path-style', env: 'FLYWHEEL_S3_FORCE_PATH_STYLE', description: 'true|false: path-style S3 URLs (default true when an endpoint is set)' },
   { path: 'log.level', flag: '--log-level', env: 'FLYWHEEL_LOG_LEVEL', description: 'fatal|error|warn|info|debug|trace|silent (default info)' },
 ];
+
+function toBoolean(v: string | boolean | undefined): boolean | string | undefined {
+  if (v === undefined || typeof v === 'boolean') return v;
+  const t = v.trim().toLowerCase();
+  return ['true', '1', 'yes', 'on'].includes(t) ? true : ['false', '0', 'no', 'off'].includes(t) ? false : v;
+}
+
+/** `--flag / ENV`, or just `ENV` for environment-only settings. */
+function whereOf(src: { flag: string; env: string }): string {
+  return src.flag ? `${src.flag} / ${src.env}` : src.env;
+}
+
+/** Never echo a secret back, even in an error message. */
+function shown(path: string, value: unknown): string {
+  return /secret/i.test(path) && value !== undefined ? '"[redacted]"' : JSON.stringify(value);
+}
 
 function toNumber(v: string | number | undefined): number | string | undefined {
   if (v === undefined || typeof v === 'number') return v;
@@ -82,6 +122,8 @@ function toNumber(v: string | number | undefined): number | string | undefined {
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const pick = <T>(o: T | undefined, e: string | undefined): T | string | undefined => (o !== undefined && o !== '' ? o : e !== undefined && e !== '' ? e : undefined);
   const dataDir = resolve(String(pick(overrides.dataDir, env.FLYWHEEL_HOME) ?? join(homedir(), '.flywheel')));
+  const artifactRoot = String(pick(overrides.artifactRoot, env.FLYWHEEL_ARTIFACT_ROOT) ?? join(dataDir, 'artifacts'));
+  const s3Endpoint = pick(overrides.s3Endpoint, env.FLYWHEEL_S3_ENDPOINT);
   const raw = {
     dataDir,
     server: {
@@ -94,7 +136,17 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       databaseUrl: pick(overrides.databaseUrl, env.FLYWHEEL_DATABASE_URL) ?? 'sqlite:',
       poolSize: toNumber(pick(overrides.poolSize, env.FLYWHEEL_DB_POOL_SIZE) as string | number | undefined),
     },
-    artifacts: { root: resolve(String(pick(overrides.artifactRoot, env.FLYWHEEL_ARTIFACT_ROOT) ?? join(dataDir, 'artifacts'))) },
+    artifacts: {
+      // An s3:// URL is kept as given (resolve() would turn it into a local path).
+      root: /^s3:/i.test(artifactRoot) ? artifactRoot : resolve(artifactRoot),
+      s3: {
+        endpoint: s3Endpoint,
+        region: pick(overrides.s3Region, env.FLYWHEEL_S3_REGION),
+        accessKeyId: pick(env.FLYWHEEL_S3_ACCESS_KEY_ID, env.AWS_ACCESS_KEY_ID),
+        secretAccessKey: pick(env.FLYWHEEL_S3_SECRET_ACCESS_KEY, env.AWS_SECRET_ACCESS_KEY),
+        forcePathStyle: toBoolean(pick(overrides.s3ForcePathStyle, env.FLYWHEEL_S3_FORCE_PATH_STYLE) as string | boolean | undefined) ?? s3Endpoint !== undefined,
+      },
+    },
     log: { level: pick(overrides.logLevel, env.FLYWHEEL_LOG_LEVEL) },
   };
   const cleaned = JSON.parse(JSON.stringify(raw)) as unknown; // drops undefined so defaults apply
@@ -104,12 +156,29 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     const path = first ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
     const src = CONFIG_SOURCES.find((s) => s.path === path);
     const got = path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], withDefaults);
-    const where = src ? `${src.flag} / ${src.env}` : path;
-    throw new ConfigError(`Invalid configuration: ${where} ${first?.message ?? 'is invalid'} (got ${JSON.stringify(got)}).`);
+    const where = src ? whereOf(src) : path;
+    throw new ConfigError(`Invalid configuration: ${where} ${first?.message ?? 'is invalid'} (got ${shown(path, got)}).`);
   }
+  checkArtifacts(withDefaults.artifacts);
   const url = withDefaults.store.databaseUrl;
   if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(url)) {
     throw new ConfigError(`Invalid configuration: --database-url / FLYWHEEL_DATABASE_URL must start with sqlite: or postgres:// (got ${JSON.stringify(url)}).`);
   }
   return Object.freeze(withDefaults) as Config;
+}
+
+/** What the schema cannot say about artifact storage: a well-formed s3:// root, paired keys. */
+function checkArtifacts(artifacts: Config['artifacts']): void {
+  const { root, s3 } = artifacts;
+  if (/^s3:/i.test(root)) {
+    try {
+      parseS3Uri(root);
+    } catch (e) {
+      throw new ConfigError(`Invalid configuration: --artifact-root / FLYWHEEL_ARTIFACT_ROOT: ${(e as Error).message}.`);
+    }
+  }
+  if ((s3.accessKeyId === undefined) !== (s3.secretAccessKey === undefined)) {
+    const missing = s3.accessKeyId === undefined ? 'FLYWHEEL_S3_ACCESS_KEY_ID (or AWS_ACCESS_KEY_ID)' : 'FLYWHEEL_S3_SECRET_ACCESS_KEY (or AWS_SECRET_ACCESS_KEY)';
+    throw new ConfigError(`Invalid configuration: S3 credentials need both an access key id and a secret access key; ${missing} is not set.`);
+  }
 }

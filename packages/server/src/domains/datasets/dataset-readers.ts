@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parse } from 'csv-parse';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type FileMetaData } from 'hyparquet';
+import { DomainError, type DatasetProfile, type SchemaColumn } from '@flywheel/contract';
+import { ColumnCollector, finishProfile } from './dataset-profile.js';
+
+export interface FileProfile {
+  /** sha256 hex of the file's bytes. */
+  contentHash: string;
+  bytes: number;
+  rowCount: number;
+  schema: SchemaColumn[];
+  profile: DatasetProfile;
+}
+
+const READ_CHUNK = 1 << 20;
+
+/** A pass-through stream hashing the bytes that flow through it. */
+function hashingStream(hash: ReturnType<typeof createHash>, counter: { bytes: number }): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      counter.bytes += chunk.length;
+      cb(null, chunk);
+    },
+  });
+}
+
+function checkHeader(header: readonly string[]): void {
+  const seen = new Set<string>();
+  header.forEach((name, i) => {
+    if (name.trim() === '') throw new DomainError('INVALID_INPUT', `Invalid file: column ${i + 1} of the CSV header has no name.`);
+    if (seen.has(name)) throw new DomainError('INVALID_INPUT', `Invalid file: the CSV header names column '${name}' twice.`);
+    seen.add(name);
+  });
+}
+
+/** Why a CSV file could not be parsed, as a 400 naming the file and the line. */
+function csvError(e: unknown): unknown {
+  if (e instanceof DomainError) return e;
+  const err = e as { code?: string; message?: string };
+  if (typeof err?.code === 'string' && err.code.startsWith('CSV_')) {
+    return new DomainError('INVALID_INPUT', `Invalid file: malformed CSV (${err.message ?? err.code}).`, { reason: err.code });
+  }
+  return e;
+}
+
+/**
+ * Reads a CSV file with a header row in one streaming pass: hashes its bytes as they are read,
+ * parses them with csv-parse and hands every cell to its column's collector, so the raw text is
+ * never held. Ragged rows, bad quoting and an empty file are `INVALID_INPUT`.
+ */
+export async function profileCsvFile(path: string, opts: { delimiter?: string } = {}): Promise<FileProfile> {
+  const hash = createHash('sha256');
+  const counter = { bytes: 0 };
+  let collectors: ColumnCollector[] | null = null;
+  let rows = 0;
+  const parser = parse({ bom: true, skip_empty_lines: true, delimiter: opts.delimiter ?? ',' });
+  // An error thrown by the consumer reaches pipeline's caller as an AbortError: keep the original.
+  let consumerError: unknown;
+  try {
+    await pipeline(
+      createReadStream(path, { highWaterMark: READ_CHUNK }),
+      hashingStream(hash, counter),
+      parser,
+      async (records: AsyncIterable<string[]>) => {
+        for await (const record of records) {
+          if (collectors === null) {
+            try {
+              checkHeader(record);
+            } catch (e) {
+              consumerError = e;
+              throw e;
+            }
+            collectors = record.map((name) => new ColumnCollector(name));
+            continue;
+          }
+          const cs: ColumnCollector[] = collectors;
+          for (let j = 0; j < cs.length; j++) cs[j]!.addText(record[j]!);
+          rows++;
+        }
+      },
+    );
+  } catch (e) {
+    throw csvError(consumerError ?? e);
+  }
+  if (collectors === null) throw new DomainError('INVALID_INPUT', 'Invalid file: it is empty (a CSV file needs at least a header row).');
+  const { profile, schema } = finishProfile(collectors, rows);
+  return { contentHash: hash.digest('hex'), bytes: counter.bytes, rowCount: rows, schema, profile };
+}
+
+/** sha256 hex and size of a file, streamed. */
+export async function hashFile(path: string): Promise<{ contentHash: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK })) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { contentHash: hash.digest('hex'), bytes };
+}
+
+async function hasParquetMagic(path: string, size: number): Promise<boolean> {
+  if (size < 12) return false;
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    const tail = Buffer.alloc(4);
+    await fh.read(head, 0, 4, 0);
+    await fh.read(tail, 0, 4, size - 4);
+    return head.toString('latin1') === 'PAR1' && tail.toString('latin1') === 'PAR1';
+  } finally {
+    await fh.close();
+  }
+}
+
+const parquetError = (e: unknown) =>
+  e instanceof DomainError ? e : new DomainError('INVALID_INPUT', `Invalid file: the Parquet file could not be read (${e instanceof Error ? e.message : String(e)}).`);
+
+/**
+ * Reads a Parquet file with hyparquet one row group at a time, column by column (nested columns
+ * are profiled as their JSON text). The hash is a separate streaming pass over the bytes, since
+ * Parquet is read from its footer, not front to back.
+ */
+export async function profileParquetFile(path: string): Promise<FileProfile> {
+  const { size } = await stat(path);
+  if (size === 0) throw new DomainError('INVALID_INPUT', 'Invalid file: it is empty.');
+  if (!(await hasParquetMagic(path, size))) throw new DomainError('INVALID_INPUT', "Invalid file: it is not a Parquet file (no 'PAR1' magic bytes).");
+  const file = await asyncBufferFromFile(path);
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(file);
+  } catch (e) {
+    throw parquetError(e);
+  }
+  const fields = parquetSchema(metadata).children;
+  const collectors = fields.map((f) => new ColumnCollector(f.element.name, f.children.length === 0 && (f.element.type === 'FLOAT' || f.element.type === 'DOUBLE')));
+  const byName = new Map(collectors.map((c) => [c.name, c]));
+  let groupStart = 0;
+  try {
+    for (const group of metadata.row_groups) {
+      const rowStart = groupStart;
+      const rowEnd = groupStart + Number(group.num_rows);
+      await parquetRead({
+        file,
+        metadata,
+        rowStart,
+        rowEnd,
+        onChunk: (chunk) => {
+          const c = byName.get(chunk.columnName);
+          if (!c) return;
+          const from = Math.max(rowStart, chunk.rowStart) - chunk.rowStart;
+          const to = Math.min(rowEnd, chunk.rowEnd) - chunk.rowStart;
+          const data = chunk.columnData;
+          for (let i = from; i < to; i++) c.addValue(data[i]);
+        },
+      });
+      groupStart = rowEnd;
+    }
+  } catch (e) {
+    throw parquetError(e);
+  }
+  const rowCount = Number(metadata.num_rows);
+  const { profile, schema } = finishProfile(collectors, rowCount);
+  const { contentHash, bytes } = await hashFile(path);
+  return { contentHash, bytes, rowCount, schema, profile };
+}

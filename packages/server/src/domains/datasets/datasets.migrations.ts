@@ -1,0 +1,39 @@
+import { sql, type Kysely } from 'kysely';
+import type { DomainMigrations } from '../../store/index.js';
+import { columnTypes } from '../../store/index.js';
+
+/**
+ * Tables owned by datasets. Timestamps are ms since epoch; schema, profile and datasheet are JSON
+ * text. (`datasets` itself is tracking's table of MLflow dataset inputs, hence `named_datasets`.)
+ */
+export const datasetsMigrations: DomainMigrations = (dialect) => {
+  const t = columnTypes(dialect);
+  return {
+    '0200_datasets_init': {
+      async up(db: Kysely<unknown>) {
+        const pk = dialect === 'sqlite' ? sql.raw('INTEGER PRIMARY KEY AUTOINCREMENT') : sql.raw('SERIAL PRIMARY KEY');
+        await sql`CREATE TABLE named_datasets (
+          id ${pk},
+          name TEXT NOT NULL UNIQUE,
+          description TEXT NOT NULL,
+          created_at ${sql.raw(t.bigint)} NOT NULL,
+          updated_at ${sql.raw(t.bigint)} NOT NULL)`.execute(db);
+        await sql`CREATE TABLE dataset_versions (
+          dataset_id INTEGER NOT NULL REFERENCES named_datasets(id) ON DELETE CASCADE,
+          version INTEGER NOT NULL,
+          content_hash TEXT,
+          source_uri TEXT,
+          format TEXT NOT NULL,
+          row_count ${sql.raw(t.bigint)},
+          schema TEXT,
+          profile TEXT,
+          datasheet TEXT,
+          artifact_path TEXT,
+          created_at ${sql.raw(t.bigint)} NOT NULL,
+          created_by TEXT,
+          PRIMARY KEY (dataset_id, version))`.execute(db);
+        await sql`CREATE INDEX dataset_versions_content_hash ON dataset_versions (content_hash)`.execute(db);
+      },
+    },
+  };
+};

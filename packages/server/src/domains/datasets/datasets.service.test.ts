@@ -1,0 +1,191 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { DomainError } from '@flywheel/contract';
+import { createTestStore, DIALECTS } from '../../store/test-support/stores.js';
+import type { Store } from '../../store/index.js';
+import { LocalFsArtifactStore } from '../../artifacts/index.js';
+import { datasetsMigrations } from './datasets.migrations.js';
+import { DatasetsRepository } from './datasets.repository.js';
+import { DatasetsService } from './datasets.service.js';
+
+const rejectsWith = (p: Promise<unknown>, code: DomainError['code'], re: RegExp) =>
+  assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof DomainError, `expected a DomainError, got ${String(e)}`);
+    assert.equal(e.code, code);
+    assert.match(e.message, re);
+    return true;
+  });
+
+const CSV1 = 'id,score,group\n1,0.5,a\n2,1.5,b\n3,,a\n';
+const CSV2 = 'id,score,group\n1,0.5,a\n2,1.5,b\n3,2.5,a\n4,3.5,c\n';
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+for (const dialect of DIALECTS) {
+  describe(`DatasetsService on ${dialect}`, () => {
+    let store: Store & { dispose(): Promise<void> };
+    let svc: DatasetsService;
+    let artifacts: LocalFsArtifactStore;
+    let dir: string;
+    let now = 1_700_000_000_000;
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'fw-datasets-'));
+      store = await createTestStore(dialect, [datasetsMigrations]);
+      artifacts = new LocalFsArtifactStore(join(dir, 'artifacts'));
+      svc = new DatasetsService({ repo: new DatasetsRepository(store.tables(), store.dialect), clock: { now: () => now }, artifacts });
+    });
+    after(async () => {
+      await store.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    test('datasets: create, duplicate, bad name, list with paging', async () => {
+      const d = await svc.createDataset('iris', 'Fisher 1936');
+      assert.deepEqual(d, { name: 'iris', description: 'Fisher 1936', createdAt: now, updatedAt: now, latestVersion: null });
+      await rejectsWith(svc.createDataset('iris'), 'ALREADY_EXISTS', /'iris' already exists/);
+      await rejectsWith(svc.createDataset('-bad'), 'INVALID_INPUT', /Invalid name '-bad'/);
+      await rejectsWith(svc.createDataset('a/b'), 'INVALID_INPUT', /Invalid name/);
+      await rejectsWith(svc.createDataset('x'.repeat(201)), 'INVALID_INPUT', /Invalid name/);
+      await rejectsWith(svc.getDataset('nope'), 'NOT_FOUND', /'nope' not found/);
+      await svc.createDataset('adult.v2_x-y');
+      const p1 = await svc.listDatasets({ maxResults: 1 });
+      assert.deepEqual(p1.items.map((x) => x.name), ['adult.v2_x-y']);
+      const p2 = await svc.listDatasets({ maxResults: 1, pageToken: p1.nextPageToken });
+      assert.deepEqual(p2.items.map((x) => x.name), ['iris']);
+      assert.equal(p2.nextPageToken, undefined);
+    });
+
+    test('register from a path: dataset created, profile, hash, stored file; same content again is not a new version', async () => {
+      const path = join(dir, 'train.csv');
+      writeFileSync(path, CSV1);
+      now += 1000;
+      const r = await svc.registerVersion({ name: 'churn', file: { path }, createdBy: 'ada' });
+      assert.equal(r.created, true);
+      const v = r.version;
+      assert.equal(v.dataset, 'churn');
+      assert.equal(v.version, 1);
+      assert.equal(v.format, 'csv');
+      assert.equal(v.rowCount, 3);
+      assert.equal(v.contentHash, sha256(CSV1));
+      assert.equal(v.sourceUri, `file://${path}`);
+      assert.equal(v.artifactPath, 'datasets/churn/1/train.csv');
+      assert.equal(v.createdBy, 'ada');
+      assert.equal(v.createdAt, now);
+      assert.deepEqual(v.schema, [
+        { name: 'id', type: 'integer', nullable: false },
+        { name: 'score', type: 'float', nullable: true },
+        { name: 'group', type: 'string', nullable: false },
+      ]);
+      assert.equal(v.profile!.columns[1]!.numeric!.mean, 1);
+      assert.deepEqual(await svc.getVersion('churn', 'latest'), v);
+      assert.equal((await svc.getDataset('churn')).latestVersion, 1);
+      const f = await svc.openVersionFile('churn', 1);
+      assert.equal(await readAll(f.stream), CSV1);
+
+      // Identical bytes, uploaded as a Buffer under another name: the existing version.
+      const again = await svc.registerVersion({ name: 'churn', file: { buffer: Buffer.from(CSV1), filename: 'other.csv' } });
+      assert.equal(again.created, false);
+      assert.deepEqual(again.version, v);
+      assert.equal((await svc.listVersions('churn')).items.length, 1);
+    });
+
+    test('new content is the next version; latest, listing, lookup by hash across datasets', async () => {
+      const r2 = await svc.registerVersion({ name: 'churn', file: { stream: Readable.from([Buffer.from(CSV2)]), filename: 'train.csv' }, sourceUri: 's3://bucket/train.csv' });
+      assert.equal(r2.created, true);
+      assert.equal(r2.version.version, 2);
+      assert.equal(r2.version.sourceUri, 's3://bucket/train.csv');
+      assert.equal((await svc.getVersion('churn', 'latest')).version, 2);
+      assert.equal((await svc.getVersion('churn', '1')).rowCount, 3);
+      assert.deepEqual((await svc.listVersions('churn')).items.map((v) => v.version), [2, 1]);
+      await svc.registerVersion({ name: 'churn-copy', file: { buffer: Buffer.from(CSV2) }, format: 'csv' });
+      const found = await svc.findVersionsByHash(sha256(CSV2));
+      assert.deepEqual(found.map((v) => `${v.dataset}@${v.version}`), ['churn@2', 'churn-copy@1']);
+      assert.equal(found[1]!.artifactPath, 'datasets/churn-copy/1/data.csv');
+      await rejectsWith(svc.getVersion('churn', 3), 'NOT_FOUND', /Version 3 of dataset 'churn' not found/);
+      await rejectsWith(svc.getVersion('churn', 'first'), 'INVALID_INPUT', /Invalid version 'first'/);
+      await rejectsWith(svc.findVersionsByHash('abc'), 'INVALID_INPUT', /contentHash/);
+    });
+
+    test('datasheet: set and replace, sections validated; everything else stays as registered', async () => {
+      const before = await svc.getVersion('churn', 1);
+      const v = await svc.setDatasheet('churn', 1, { motivation: 'Predict churn.', uses: 'Retention models only.' });
+      assert.deepEqual(v.datasheet, { motivation: 'Predict churn.', uses: 'Retention models only.' });
+      const replaced = await svc.setDatasheet('churn', '1', { maintenance: 'Data team.' });
+      assert.deepEqual(replaced.datasheet, { maintenance: 'Data team.' });
+      assert.deepEqual({ ...(await svc.getVersion('churn', 1)), datasheet: null }, { ...before, datasheet: null });
+      await rejectsWith(svc.setDatasheet('churn', 1, { motive: 'x' }), 'INVALID_INPUT', /datasheet\.motive: not a datasheet section/);
+      await rejectsWith(svc.setDatasheet('churn', 1, { uses: 'x'.repeat(20_001) }), 'INVALID_INPUT', /datasheet\.uses: at most 20000 characters/);
+      await rejectsWith(svc.setDatasheet('churn', 1, { uses: 5 }), 'INVALID_INPUT', /datasheet\.uses: expected a string/);
+      await rejectsWith(svc.setDatasheet('churn', 1, ['x']), 'INVALID_INPUT', /Invalid datasheet/);
+      await rejectsWith(svc.setDatasheet('churn', 9, {}), 'NOT_FOUND', /Version 9/);
+      const withSheet = await svc.registerVersion({ name: 'sheets', file: { buffer: Buffer.from(CSV1), filename: 'a.csv' }, datasheet: { composition: 'Three rows.' } });
+      assert.deepEqual(withSheet.version.datasheet, { composition: 'Three rows.' });
+    });
+
+    test('bad input fails before anything is written: format, file name, empty file, ragged rows', async () => {
+      await rejectsWith(svc.registerVersion({ name: 'bad', file: { buffer: Buffer.from(CSV1), filename: 'x.xlsx' } }), 'INVALID_INPUT', /Invalid format: .*'x.xlsx'/);
+      await rejectsWith(svc.registerVersion({ name: 'bad', file: { buffer: Buffer.from(CSV1) }, format: 'json' }), 'INVALID_INPUT', /Invalid format 'json'/);
+      await rejectsWith(svc.registerVersion({ name: 'bad', file: { buffer: Buffer.from(CSV1), filename: '../x.csv' } }), 'INVALID_INPUT', /Invalid filename/);
+      await rejectsWith(svc.registerVersion({ name: 'bad', file: { buffer: Buffer.alloc(0), filename: 'x.csv' } }), 'INVALID_INPUT', /empty/);
+      await rejectsWith(svc.registerVersion({ name: 'bad', file: { buffer: Buffer.from('a,b\n1,2\n3\n'), filename: 'x.csv' } }), 'INVALID_INPUT', /malformed CSV.*line 3/);
+      await rejectsWith(svc.registerVersion({ name: 'bad', file: { buffer: Buffer.from('not parquet at all'), filename: 'x.parquet' } }), 'INVALID_INPUT', /not a Parquet file/);
+      await rejectsWith(svc.registerVersion({ name: 'bad', file: { path: join(dir, 'missing.csv') } }), 'INVALID_INPUT', /no such file/);
+      await rejectsWith(svc.registerVersion({ name: 'bad name', file: { buffer: Buffer.from(CSV1) }, format: 'csv' }), 'INVALID_INPUT', /Invalid name/);
+      await rejectsWith(svc.getDataset('bad'), 'NOT_FOUND', /not found/);
+      assert.equal(await artifacts.exists('datasets/bad'), false);
+      // A ragged file for an existing dataset adds no version and no file either.
+      await rejectsWith(svc.registerVersion({ name: 'churn', file: { buffer: Buffer.from('id\n1\n2,3\n'), filename: 'x.csv' } }), 'INVALID_INPUT', /malformed CSV/);
+      assert.equal((await svc.getVersion('churn', 'latest')).version, 2);
+      assert.equal(await artifacts.exists('datasets/churn/3'), false);
+    });
+
+    test('a failed store write leaves no version row', async () => {
+      const failing = new DatasetsService({
+        repo: new DatasetsRepository(store.tables(), store.dialect),
+        clock: { now: () => now },
+        artifacts: Object.assign(Object.create(artifacts) as LocalFsArtifactStore, { put: async () => { throw new Error('disk full'); } }),
+      });
+      await assert.rejects(failing.registerVersion({ name: 'churn', file: { buffer: Buffer.from('id\n42\n'), filename: 'y.csv' } }), /disk full/);
+      assert.equal((await svc.getVersion('churn', 'latest')).version, 2);
+      await assert.rejects(failing.registerVersion({ name: 'fresh', file: { buffer: Buffer.from('id\n42\n'), filename: 'y.csv' } }), /disk full/);
+      await rejectsWith(svc.getDataset('fresh'), 'NOT_FOUND', /'fresh'/);
+    });
+
+    test('URI-only versions: no file, no profile unless given; a known hash is not registered twice', async () => {
+      const hash = 'a'.repeat(64);
+      const r = await svc.registerVersionFromUri({ name: 'lake', uri: 's3://lake/events/2024/', rowCount: 1_000_000, contentHash: hash, schema: [{ name: 'ts', type: 'datetime', nullable: false }] });
+      assert.equal(r.created, true);
+      assert.deepEqual({ ...r.version, createdAt: 0 }, {
+        dataset: 'lake', version: 1, contentHash: hash, sourceUri: 's3://lake/events/2024/', format: 'uri', rowCount: 1_000_000,
+        schema: [{ name: 'ts', type: 'datetime', nullable: false }], profile: null, datasheet: null, artifactPath: null, createdAt: 0, createdBy: null,
+      });
+      const again = await svc.registerVersionFromUri({ name: 'lake', uri: 's3://lake/events/2024-copy/', contentHash: hash });
+      assert.deepEqual([again.created, again.version.version], [false, 1]);
+      const noHash = await svc.registerVersionFromUri({ name: 'lake', uri: 's3://lake/events/2025/' });
+      assert.deepEqual([noHash.created, noHash.version.version, noHash.version.schema], [true, 2, null]);
+      await rejectsWith(svc.openVersionFile('lake', 1), 'NOT_FOUND', /no stored file/);
+      await rejectsWith(svc.registerVersionFromUri({ name: 'lake', uri: '' }), 'INVALID_INPUT', /Invalid uri/);
+      await rejectsWith(svc.registerVersionFromUri({ name: 'lake', uri: 'x', schema: [{ name: 'a', type: 'text' }] }), 'INVALID_INPUT', /schema\[0\]\.type/);
+      await rejectsWith(svc.registerVersionFromUri({ name: 'lake', uri: 'x', rowCount: -1 }), 'INVALID_INPUT', /rowCount/);
+    });
+
+    test('concurrent registrations of one dataset get distinct versions', async () => {
+      const results = await Promise.all([1, 2, 3, 4].map((i) => svc.registerVersion({ name: 'race', file: { buffer: Buffer.from(`n\n${i}\n`), filename: 'r.csv' } })));
+      assert.deepEqual(results.map((r) => r.version.version).sort(), [1, 2, 3, 4]);
+      for (const r of results) {
+        const f = await svc.openVersionFile('race', r.version.version);
+        assert.equal(sha256(await readAll(f.stream)), r.version.contentHash);
+      }
+    });
+  });
+}
