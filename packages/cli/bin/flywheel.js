@@ -1,13 +1,30 @@
 #!/usr/bin/env node
-// The `flywheel` command. A built checkout runs dist/; a fresh one (before `npm run build`)
-// runs the TypeScript sources through tsx, so `npx flywheel` works either way.
-import { existsSync } from 'node:fs';
+// The `flywheel` command. A built checkout runs dist/; when there is no build, or the sources
+// have changed since it (a development checkout), it runs the TypeScript sources through tsx,
+// so `npx flywheel` never runs stale code.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-const dist = new URL('../dist/bin.js', import.meta.url);
-if (existsSync(fileURLToPath(dist))) {
-  await import(dist.href);
+const dist = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const packages = fileURLToPath(new URL('../../', import.meta.url));
+
+function newestSource(dir, newest = 0) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === 'dist') continue;
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) newest = newestSource(p, newest);
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+const srcDirs = ['contract', 'server', 'cli'].map((p) => join(packages, p, 'src')).filter((d) => existsSync(d));
+const stale = !existsSync(dist) || (srcDirs.length > 0 && Math.max(...srcDirs.map((d) => newestSource(d))) > statSync(dist).mtimeMs);
+
+if (!stale) {
+  await import(new URL('../dist/bin.js', import.meta.url).href);
 } else {
   const src = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
   const r = spawnSync(process.execPath, ['--conditions=flywheel-source', '--import', 'tsx', src, ...process.argv.slice(2)], { stdio: 'inherit' });

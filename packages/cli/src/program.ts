@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { CONFIG_SOURCES, ConfigError, VERSION, loadConfig, startServer } from '@flywheel/server';
 import { lineageCommand } from './lineage.command.js';
+import { datasetsCommand } from './datasets.command.js';
 
 const envOf = (flag: string) => CONFIG_SOURCES.find((s) => s.flag === flag)?.env;
 
@@ -67,6 +68,7 @@ Examples:
       }
     });
 
+  datasetsCommand(program);
   lineageCommand(program);
 
   return program;

@@ -22,7 +22,14 @@ import {
  *   `boolean` (`true`/`false` in lower, title or upper case), `datetime` (ISO 8601 date or
  *   date-time, `YYYY-MM-DD[( |T)hh:mm[:ss[.fff]]][Z|±hh:mm]`; a date-time without a zone is read as
  *   UTC), else `string`. Typed values keep their type (a Parquet string column stays `string` even
- *   if it holds digits; a Parquet FLOAT/DOUBLE column is `float` even when every value is whole).
+ *   if it holds digits; a Parquet FLOAT/DOUBLE/FLOAT16 column, or a DECIMAL one with a scale, is
+ *   `float` even when every value is whole).
+ *   Typed values map as follows: numbers and 64-bit integers within ±(2^53−1) are numeric; a
+ *   64-bit integer beyond that range is counted by its exact decimal text, so its column becomes
+ *   `string` (a float would round it); dates and timestamps (ms precision, floored) are `datetime`,
+ *   an invalid one is missing; bytes without a string annotation are their text when they are
+ *   valid UTF-8, else their base64; JSON columns are their text; nested values (lists, structs,
+ *   maps) are their JSON text (64-bit integers as digits, bytes as above).
  *   A column with no present value is `string`. When a column widens to `string` after values of
  *   another type, those earlier values are counted by their canonical text (`String(n)`, `true`,
  *   ISO 8601 in UTC), not their original spelling.
@@ -171,11 +178,27 @@ export function numericProfile(values: Float64Array): NumericProfile {
   };
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Bytes as their UTF-8 text when they are valid UTF-8, else as base64. */
+function bytesText(v: Uint8Array): string {
+  try {
+    return strictUtf8.decode(v);
+  } catch {
+    return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  }
+}
+
 function stringify(v: unknown): string {
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-  if (typeof v === 'object') return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  if (v instanceof Uint8Array) return bytesText(v);
+  if (typeof v === 'object') {
+    return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? bytesText(x) : x));
+  }
   return String(v);
 }
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * Collects one column's values (in one pass, into a growable Float64Array or a count map) and
@@ -192,7 +215,7 @@ export class ColumnCollector {
   private falses = 0;
   private cats = new Map<string, number>();
 
-  /** @param floatDeclared the source declares the column floating point (Parquet FLOAT/DOUBLE) */
+  /** @param floatDeclared the source declares the column floating point (Parquet FLOAT, DOUBLE, FLOAT16, DECIMAL with a scale) */
   constructor(readonly name: string, private readonly floatDeclared = false) {
     if (floatDeclared) this.allInt = false;
   }
@@ -305,8 +328,14 @@ export class ColumnCollector {
       mode = 'numeric';
       x = v;
     } else if (typeof v === 'bigint') {
-      mode = 'numeric';
-      x = Number(v);
+      // INT64 and UINT64 values: exact as numbers up to 2^53; beyond, the column is counted by its
+      // exact decimal text (a number there would silently round, e.g. 2^53 + 1 to 2^53).
+      if (v >= MIN_SAFE && v <= MAX_SAFE) {
+        mode = 'numeric';
+        x = Number(v);
+      } else {
+        mode = 'string';
+      }
     } else if (typeof v === 'boolean') {
       mode = 'boolean';
     } else if (v instanceof Date) {

@@ -4,7 +4,8 @@ import { open, stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type FileMetaData } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type FileMetaData, type ParquetParsers, type SchemaTree } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
 import { DomainError, type DatasetProfile, type SchemaColumn } from '@flywheel/contract';
 import { ColumnCollector, finishProfile } from './dataset-profile.js';
 
@@ -121,9 +122,37 @@ async function hasParquetMagic(path: string, size: number): Promise<boolean> {
 const parquetError = (e: unknown) =>
   e instanceof DomainError ? e : new DomainError('INVALID_INPUT', `Invalid file: the Parquet file could not be read (${e instanceof Error ? e.message : String(e)}).`);
 
+const utf8 = new TextDecoder();
+/** `a / b` rounded towards −∞ (BigInt division truncates towards 0, which is off by one for instants before 1970). */
+const floorDiv = (a: bigint, b: bigint) => (a >= 0n || a % b === 0n ? a / b : a / b - 1n);
+
+/**
+ * hyparquet's parsers, except: timestamps before 1970 are floored to the millisecond (not truncated
+ * towards 1970), and JSON columns stay their text (profiled as strings, like the CSV reader would,
+ * rather than parsed into numbers, booleans or objects that change the column's type row by row).
+ */
+const PARSERS: Partial<ParquetParsers> = {
+  timestampFromMicroseconds: (us: bigint) => new Date(Number(floorDiv(us, 1000n))),
+  timestampFromNanoseconds: (ns: bigint) => new Date(Number(floorDiv(ns, 1_000_000n))),
+  jsonFromBytes: (bytes: Uint8Array) => bytes && utf8.decode(bytes),
+};
+
+/** Whether a top-level field is declared floating point: FLOAT, DOUBLE, FLOAT16 or a DECIMAL with a fractional part. */
+function floatDeclared(f: SchemaTree): boolean {
+  if (f.children.length > 0) return false;
+  const e = f.element;
+  if (e.type === 'FLOAT' || e.type === 'DOUBLE') return true;
+  if (e.logical_type?.type === 'FLOAT16') return true;
+  const decimal = e.converted_type === 'DECIMAL' || e.logical_type?.type === 'DECIMAL';
+  return decimal && (e.scale ?? 0) > 0;
+}
+
 /**
  * Reads a Parquet file with hyparquet one row group at a time, column by column (nested columns
- * are profiled as their JSON text). The hash is a separate streaming pass over the bytes, since
+ * are profiled as their JSON text), so at most one row group's decoded columns are in memory
+ * besides the profile's collectors. Every codec is supported but LZO (hyparquet-compressors).
+ * Byte arrays without a string annotation are not force-decoded: they reach the collector as
+ * bytes (see dataset-profile.ts). The hash is a separate streaming pass over the bytes, since
  * Parquet is read from its footer, not front to back.
  */
 export async function profileParquetFile(path: string): Promise<FileProfile> {
@@ -132,39 +161,66 @@ export async function profileParquetFile(path: string): Promise<FileProfile> {
   if (!(await hasParquetMagic(path, size))) throw new DomainError('INVALID_INPUT', "Invalid file: it is not a Parquet file (no 'PAR1' magic bytes).");
   const file = await asyncBufferFromFile(path);
   let metadata: FileMetaData;
+  let fields: SchemaTree[];
   try {
     metadata = await parquetMetadataAsync(file);
+    fields = parquetSchema(metadata).children;
   } catch (e) {
     throw parquetError(e);
   }
-  const fields = parquetSchema(metadata).children;
-  const collectors = fields.map((f) => new ColumnCollector(f.element.name, f.children.length === 0 && (f.element.type === 'FLOAT' || f.element.type === 'DOUBLE')));
+  const seen = new Set<string>();
+  for (const f of fields) {
+    if (seen.has(f.element.name)) throw new DomainError('INVALID_INPUT', `Invalid file: the Parquet schema names column '${f.element.name}' twice.`);
+    seen.add(f.element.name);
+  }
+  const collectors = fields.map((f) => new ColumnCollector(f.element.name, floatDeclared(f)));
   const byName = new Map(collectors.map((c) => [c.name, c]));
+  // hyparquet calls onChunk from promise callbacks whose rejections it drops: an exception thrown
+  // there would be an unhandled rejection, not a failed read. Keep the first one and throw it after.
+  let chunkError: unknown;
   let groupStart = 0;
+  let rowCount = 0;
   try {
     for (const group of metadata.row_groups) {
       const rowStart = groupStart;
       const rowEnd = groupStart + Number(group.num_rows);
+      groupStart = rowEnd;
+      if (rowEnd === rowStart) continue;
+      const delivered = new Map<string, number>();
       await parquetRead({
         file,
         metadata,
         rowStart,
         rowEnd,
+        compressors,
+        utf8: false,
+        parsers: PARSERS,
         onChunk: (chunk) => {
-          const c = byName.get(chunk.columnName);
-          if (!c) return;
-          const from = Math.max(rowStart, chunk.rowStart) - chunk.rowStart;
-          const to = Math.min(rowEnd, chunk.rowEnd) - chunk.rowStart;
-          const data = chunk.columnData;
-          for (let i = from; i < to; i++) c.addValue(data[i]);
+          if (chunkError !== undefined) return;
+          try {
+            const c = byName.get(chunk.columnName);
+            if (!c) return;
+            const from = Math.max(rowStart, chunk.rowStart) - chunk.rowStart;
+            const to = Math.min(rowEnd, chunk.rowEnd) - chunk.rowStart;
+            const data = chunk.columnData;
+            for (let i = from; i < to; i++) c.addValue(data[i]);
+            delivered.set(c.name, (delivered.get(c.name) ?? 0) + Math.max(0, to - from));
+          } catch (e) {
+            chunkError = e;
+          }
         },
       });
-      groupStart = rowEnd;
+      if (chunkError !== undefined) throw chunkError;
+      const short = collectors.find((c) => delivered.get(c.name) !== rowEnd - rowStart);
+      if (short) throw new DomainError('INVALID_INPUT', `Invalid file: column '${short.name}' holds ${delivered.get(short.name) ?? 0} values for the ${rowEnd - rowStart} rows of a row group.`);
+      rowCount = rowEnd;
     }
   } catch (e) {
     throw parquetError(e);
   }
-  const rowCount = Number(metadata.num_rows);
+  if (rowCount !== Number(metadata.num_rows)) {
+    throw new DomainError('INVALID_INPUT', `Invalid file: the Parquet footer says ${metadata.num_rows} rows but its row groups hold ${rowCount}.`);
+  }
   const { profile, schema } = finishProfile(collectors, rowCount);
   const { contentHash, bytes } = await hashFile(path);
   return { contentHash, bytes, rowCount, schema, profile };

@@ -15,9 +15,10 @@ import { datasetsMigrations } from './datasets.migrations.js';
 import { DatasetsRepository } from './datasets.repository.js';
 import { DatasetsService } from './datasets.service.js';
 import { datasetsRoutes } from './datasets.routes.js';
+import { checkMixedProfile, mixedParquet } from './test-support/parquet-fixtures.js';
 
 const CSV = 'age,income,city,member,joined\n34,52000.5,Paris,true,2024-01-05\n,61000,Lyon,false,2024-02-10\n51,,Paris,true,\n';
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 
 for (const dialect of DIALECTS) {
   describe(`datasets routes on ${dialect}`, () => {
@@ -116,6 +117,33 @@ for (const dialect of DIALECTS) {
       assert.equal((await app.inject({ method: 'GET', url: '/api/v1/datasets/broken' })).statusCode, 404);
       assert.equal(await artifacts.exists('datasets/broken'), false);
       assert.equal((await app.inject({ method: 'GET', url: '/api/v1/datasets/customers/versions/one' })).statusCode, 400);
+    });
+
+    test('upload Parquet as the raw body (parquet or octet-stream content type, any codec): the hand-computed profile; download', async () => {
+      const buf = mixedParquet({ codec: 'ZSTD' });
+      const r = await upload('events', buf, 'application/vnd.apache.parquet', '?filename=events.parquet');
+      assert.equal(r.statusCode, 201, r.body);
+      const v = r.json().version;
+      assert.deepEqual([v.version, v.format, v.rowCount, v.contentHash, v.artifactPath], [1, 'parquet', 6, sha256(buf), 'datasets/events/1/events.parquet']);
+      assert.deepEqual(v.schema.map((c: { type: string }) => c.type), ['integer', 'integer', 'float', 'float', 'boolean', 'string', 'datetime', 'datetime']);
+      checkMixedProfile(v.profile);
+      for (const [codec, query] of [['GZIP', '?filename=e.parquet'], ['BROTLI', '?format=parquet'], ['LZ4', '?filename=e.pq']] as const) {
+        const other = await upload('events', mixedParquet({ codec, rowGroupSize: 4 }), 'application/octet-stream', query);
+        assert.equal(other.statusCode, 201, `${codec}: ${other.body}`);
+        assert.deepEqual(other.json().version.profile, v.profile, codec);
+      }
+      const again = await upload('events', buf, 'application/octet-stream', '?filename=same.parquet');
+      assert.deepEqual([again.statusCode, again.json().created, again.json().version.version], [200, false, 1]);
+      const dl = await app.inject({ method: 'GET', url: '/api/v1/datasets/events/versions/1/download' });
+      assert.equal(dl.statusCode, 200);
+      assert.equal(dl.headers['content-type'], 'application/vnd.apache.parquet');
+      assert.ok(dl.rawPayload.equals(buf));
+
+      const lzo = await upload('events-bad', mixedParquet({ codec: 'LZO' }), 'application/vnd.apache.parquet');
+      assert.equal(lzo.statusCode, 400);
+      assert.match(lzo.json().error.message, /could not be read.*LZO/);
+      assert.equal((await app.inject({ method: 'GET', url: '/api/v1/datasets/events-bad' })).statusCode, 404);
+      assert.equal(await artifacts.exists('datasets/events-bad'), false);
     });
 
     test('URI-only version by JSON; datasheet PUT validated; versions have no other update route', async () => {
