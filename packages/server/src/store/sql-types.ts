@@ -1,3 +1,4 @@
+import { sql, type Expression, type SqlBool } from 'kysely';
 import type { DialectName } from './store.js';
 
 /** Column types that differ between the dialects, decided once here. */
@@ -27,4 +28,14 @@ export function likeToGlob(pattern: string): string {
 export function isUniqueViolation(e: unknown): boolean {
   const err = e as { code?: unknown } | null;
   return err?.code === '23505' || err?.code === 'SQLITE_CONSTRAINT_UNIQUE' || err?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/**
+ * `column IN (values)`. On PostgreSQL the list is bound as one array (`= ANY($1)`): one
+ * parameter instead of hundreds, and the planner keeps using the index for any list length.
+ */
+export function inList(dialect: DialectName, column: string, values: readonly (string | number)[]): Expression<SqlBool> {
+  if (values.length === 0) return sql<SqlBool>`1 = 0`;
+  if (dialect === 'postgres') return sql<SqlBool>`${sql.ref(column)} = any(${[...values]})`;
+  return sql<SqlBool>`${sql.ref(column)} in (${sql.join(values.map((v) => sql`${v}`))})`;
 }

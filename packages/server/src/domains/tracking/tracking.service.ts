@@ -333,8 +333,9 @@ export class TrackingService {
         lifecycle_stage: 'active',
       };
       await repo.insertRun(row, tags);
-      const data = await repo.runData([runId]);
-      return toRun(row, data.get(runId));
+      // Answered from what was written: a new run has its tags and nothing else yet.
+      const written = [...new Map(tags.map((t) => [t.key, t.value])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return toRun(row, { params: [], metrics: [], inputs: [], tags: written.map(([key, value]) => ({ run_uuid: runId, key, value })) });
     });
   }
 
@@ -348,15 +349,20 @@ export class TrackingService {
   async updateRun(input: { runId: string; status?: RunStatus | undefined; endTime?: number | undefined; runName?: string | undefined }): Promise<RunInfo> {
     if (input.runName !== undefined) validateLength('Run name', input.runName, L.maxRunNameLength);
     if (input.endTime !== undefined) validateInt64('end_time', input.endTime);
+    const set: Partial<Pick<RunRow, 'status' | 'end_time' | 'run_name'>> = {};
+    if (input.status !== undefined) set.status = input.status;
+    if (input.endTime !== undefined) set.end_time = input.endTime;
+    if (!input.runName) {
+      // The common case (end_run): one statement, no transaction round trips.
+      const updated = await this.repo.updateActiveRun(input.runId, set);
+      if (updated) return toRunInfo(updated);
+      await this.activeRun(this.repo, input.runId); // throws the right error: missing or not active
+      throw new DomainError('INTERNAL', `Run ${input.runId} could not be updated.`);
+    }
+    set.run_name = input.runName;
     return this.repo.transaction(async (repo) => {
       const row = await this.activeRun(repo, input.runId);
-      const set: Partial<Pick<RunRow, 'status' | 'end_time' | 'run_name'>> = {};
-      if (input.status !== undefined) set.status = input.status;
-      if (input.endTime !== undefined) set.end_time = input.endTime;
-      if (input.runName) {
-        set.run_name = input.runName;
-        await repo.upsertTags(input.runId, [{ key: RUN_NAME_TAG, value: input.runName }]);
-      }
+      await repo.upsertTags(input.runId, [{ key: RUN_NAME_TAG, value: input.runName! }]);
       await repo.updateRun(input.runId, set);
       return toRunInfo({ ...row, ...set });
     });
@@ -446,9 +452,10 @@ export class TrackingService {
     await this.repo.transaction(async (repo) => {
       await this.activeRun(repo, input.runId);
       if (params.length) {
-        await repo.insertParams(input.runId, params);
-        const stored = await repo.getParams(input.runId, params.map((p) => p.key));
-        for (const p of params) {
+        const inserted = await repo.insertParams(input.runId, params);
+        const existing = params.filter((p) => !inserted.has(p.key));
+        const stored = existing.length ? await repo.getParams(input.runId, existing.map((p) => p.key)) : new Map<string, string>();
+        for (const p of existing) {
           const old = stored.get(p.key);
           if (old !== undefined && old !== p.value) {
             throw new DomainError(
