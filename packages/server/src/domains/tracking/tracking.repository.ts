@@ -197,10 +197,7 @@ export class TrackingRepository {
     const out = new Map<string, RunData>();
     for (const id of ids) out.set(id, { params: [], tags: [], metrics: [], inputs: [] });
     for (const part of chunks(ids, IN_CHUNK)) {
-      const [params, tags, metrics, inputs] = await Promise.all([
-        this.db.selectFrom('params').selectAll().where(inList(this.dialect, 'run_uuid', part)).orderBy('key').execute(),
-        this.db.selectFrom('tags').selectAll().where(inList(this.dialect, 'run_uuid', part)).orderBy('key').execute(),
-        this.db.selectFrom('latest_metrics').selectAll().where(inList(this.dialect, 'run_uuid', part)).orderBy('key').execute(),
+      const inputsQuery = () =>
         this.db
           .selectFrom('run_inputs')
           .innerJoin('datasets', 'datasets.dataset_uuid', 'run_inputs.dataset_uuid')
@@ -208,11 +205,22 @@ export class TrackingRepository {
           .select(['run_inputs.input_uuid', 'run_inputs.run_uuid'])
           .where(inList(this.dialect, 'run_inputs.run_uuid', part))
           .orderBy('datasets.name')
-          .execute(),
-      ]);
-      for (const p of params) out.get(p.run_uuid)!.params.push(p);
-      for (const t of tags) out.get(t.run_uuid)!.tags.push(t);
-      for (const m of metrics) out.get(m.run_uuid)!.metrics.push(m);
+          .execute();
+      let inputs: Awaited<ReturnType<typeof inputsQuery>>;
+      if (this.dialect === 'postgres') {
+        const anyInputs = await this.loadRunDataPostgres(part, out);
+        inputs = anyInputs ? await inputsQuery() : [];
+      } else {
+        const [params, tags, metrics] = await Promise.all([
+          this.db.selectFrom('params').selectAll().where(inList(this.dialect, 'run_uuid', part)).orderBy('key').execute(),
+          this.db.selectFrom('tags').selectAll().where(inList(this.dialect, 'run_uuid', part)).orderBy('key').execute(),
+          this.db.selectFrom('latest_metrics').selectAll().where(inList(this.dialect, 'run_uuid', part)).orderBy('key').execute(),
+        ]);
+        inputs = await inputsQuery();
+        for (const p of params) out.get(p.run_uuid)!.params.push(p);
+        for (const t of tags) out.get(t.run_uuid)!.tags.push(t);
+        for (const m of metrics) out.get(m.run_uuid)!.metrics.push(m);
+      }
       if (inputs.length) {
         const inputTags = await this.db
           .selectFrom('input_tags')
@@ -227,6 +235,30 @@ export class TrackingRepository {
       }
     }
     return out;
+  }
+
+  /**
+   * Params, tags and latest metrics of a page of runs in one round trip on PostgreSQL (three
+   * index lookups per run, aggregated to JSON by the server); true when any run has inputs.
+   */
+  private async loadRunDataPostgres(ids: string[], out: Map<string, RunData>): Promise<boolean> {
+    type Row = { run_uuid: string; params: [string, string][] | null; tags: [string, string][] | null; metrics: [string, number | string, number, number, number][] | null; has_inputs: boolean };
+    const { rows } = await sql<Row>`SELECT u.run_uuid,
+        (SELECT json_agg(json_build_array(p.key, p.value) ORDER BY p.key) FROM params p WHERE p.run_uuid = u.run_uuid) AS params,
+        (SELECT json_agg(json_build_array(t.key, t.value) ORDER BY t.key) FROM tags t WHERE t.run_uuid = u.run_uuid) AS tags,
+        (SELECT json_agg(json_build_array(m.key, m.value, m.timestamp, m.step, m.is_nan) ORDER BY m.key) FROM latest_metrics m WHERE m.run_uuid = u.run_uuid) AS metrics,
+        EXISTS (SELECT 1 FROM run_inputs ri WHERE ri.run_uuid = u.run_uuid) AS has_inputs
+      FROM unnest(${ids}::text[]) AS u(run_uuid)`.execute(this.db);
+    let anyInputs = false;
+    for (const r of rows) {
+      const d = out.get(r.run_uuid)!;
+      for (const [key, value] of r.params ?? []) d.params.push({ run_uuid: r.run_uuid, key, value });
+      for (const [key, value] of r.tags ?? []) d.tags.push({ run_uuid: r.run_uuid, key, value });
+      // JSON has no Infinity: PostgreSQL writes non-finite doubles as strings.
+      for (const [key, value, timestamp, step, is_nan] of r.metrics ?? []) d.metrics.push({ run_uuid: r.run_uuid, key, value: Number(value), timestamp, step, is_nan });
+      anyInputs ||= r.has_inputs;
+    }
+    return anyInputs;
   }
 
   // ---- params, tags, metrics ----------------------------------------------------------------
