@@ -175,6 +175,37 @@ export class TrackingRepository {
     }
   }
 
+  /**
+   * Creates a run with its tags if its experiment exists and is active (undefined otherwise),
+   * atomically. The artifact URI is the experiment's location + `/<run id>/artifacts`. On
+   * PostgreSQL it is one statement — the run lifecycle is a hot path and each round trip counts.
+   */
+  async insertRunInActiveExperiment(run: Omit<RunRow, 'artifact_uri'>, tags: readonly { key: string; value: string }[]): Promise<RunRow | undefined> {
+    const unique = lastPerKey(tags);
+    if (this.dialect === 'postgres') {
+      const { rows } = await sql<RunRow>`WITH e AS (
+          SELECT experiment_id, artifact_location FROM experiments WHERE experiment_id = ${run.experiment_id} AND lifecycle_stage = 'active'
+        ), r AS (
+          INSERT INTO runs (run_uuid, experiment_id, run_name, user_id, status, start_time, end_time, deleted_time, artifact_uri, lifecycle_stage)
+          SELECT ${run.run_uuid}, e.experiment_id, ${run.run_name}, ${run.user_id}, ${run.status}, ${run.start_time}, ${run.end_time}::bigint, ${run.deleted_time}::bigint,
+                 rtrim(e.artifact_location, '/') || '/' || ${run.run_uuid} || '/artifacts', ${run.lifecycle_stage}
+          FROM e RETURNING *
+        ), t AS (
+          INSERT INTO tags (run_uuid, key, value)
+          SELECT r.run_uuid, x.key, x.value FROM r, unnest(${unique.map((t) => t.key)}::text[], ${unique.map((t) => t.value)}::text[]) AS x(key, value)
+        )
+        SELECT * FROM r`.execute(this.db);
+      return rows[0];
+    }
+    return this.transaction(async (repo) => {
+      const exp = await repo.db.selectFrom('experiments').select('artifact_location').where('experiment_id', '=', run.experiment_id).where('lifecycle_stage', '=', 'active').executeTakeFirst();
+      if (!exp) return undefined;
+      const row: RunRow = { ...run, artifact_uri: `${exp.artifact_location.replace(/\/+$/, '')}/${run.run_uuid}/artifacts` };
+      await repo.insertRun(row, unique);
+      return row;
+    });
+  }
+
   getRun(id: string): Promise<RunRow | undefined> {
     return this.db.selectFrom('runs').selectAll().where('run_uuid', '=', id).executeTakeFirst();
   }

@@ -318,25 +318,17 @@ export class TrackingService {
     const startTime = input.startTime ?? this.clock.now();
     validateInt64('start_time', startTime);
     const runId = randomUUID().replace(/-/g, '');
-    return this.repo.transaction(async (repo) => {
-      const exp = await this.activeExperiment(repo, experimentId, expId);
-      const row: RunRow = {
-        run_uuid: runId,
-        experiment_id: expId,
-        run_name: runName,
-        user_id: userId,
-        status: 'RUNNING',
-        start_time: startTime,
-        end_time: null,
-        deleted_time: null,
-        artifact_uri: `${exp.artifact_location.replace(/\/+$/, '')}/${runId}/artifacts`,
-        lifecycle_stage: 'active',
-      };
-      await repo.insertRun(row, tags);
-      // Answered from what was written: a new run has its tags and nothing else yet.
-      const written = [...new Map(tags.map((t) => [t.key, t.value])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return toRun(row, { params: [], metrics: [], inputs: [], tags: written.map(([key, value]) => ({ run_uuid: runId, key, value })) });
-    });
+    const row = await this.repo.insertRunInActiveExperiment(
+      { run_uuid: runId, experiment_id: expId, run_name: runName, user_id: userId, status: 'RUNNING', start_time: startTime, end_time: null, deleted_time: null, lifecycle_stage: 'active' },
+      tags,
+    );
+    if (!row) {
+      await this.activeExperiment(this.repo, experimentId, expId); // throws: missing or not active
+      throw new DomainError('INTERNAL', `Run could not be created in experiment ${experimentId}.`);
+    }
+    // Answered from what was written: a new run has its tags and nothing else yet.
+    const written = [...new Map(tags.map((t) => [t.key, t.value])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return toRun(row, { params: [], metrics: [], inputs: [], tags: written.map(([key, value]) => ({ run_uuid: runId, key, value })) });
   }
 
   async getRun(runId: string): Promise<Run> {
