@@ -53,3 +53,10 @@ test('flywheel server starts, serves, and stops cleanly on SIGTERM', async () =>
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('usage errors exit 2; --help and --version exit 0', () => {
+  assert.equal(run(['lineage']).status, 2, 'missing argument');
+  assert.equal(run(['no-such-command']).status, 2, 'unknown command');
+  assert.equal(run(['--version']).status, 0);
+  assert.equal(run(['datasets', '--help']).status, 0);
+});

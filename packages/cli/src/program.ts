@@ -10,7 +10,9 @@ export function buildProgram(): Command {
   const program = new Command('flywheel')
     .description('Flywheel — a self-hosted ML platform: tracking, registry, serving, monitoring, pipelines, organization.')
     .version(VERSION)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Usage errors reach bin.ts as exceptions, which exits with EXIT.usage (2).
+    .exitOverride();
 
   program
     .command('server')
