@@ -29,7 +29,7 @@ export function renderVersion(v: DatasetVersion): string {
       n ? fmt(n.max) : c.datetime?.max ?? '',
       n ? fmt(n.mean) : '',
       n ? fmt(n.std) : '',
-      n ? fmt(n.quantiles.p50) : c.categorical ? `${c.categorical.distinct} distinct: ${top}` : '',
+      n ? fmt(n.quantiles.p50) : c.categorical ? `${c.categorical.distinctExact === false ? '≥' : ''}${c.categorical.distinct} distinct: ${top}` : '',
     ];
   });
   return [...head, '', table(['column', 'type', 'count', 'missing', 'min', 'max', 'mean', 'std', 'p50 / top'], rows)].join('\n');

@@ -14,6 +14,10 @@ export const DATASET_LIMITS = {
   topCategories: 20,
   /** How many equal-width bins a numeric histogram has. */
   histogramBins: 20,
+  /** How many columns a dataset version may have (its schema's `maxItems`). */
+  maxColumns: 10_000,
+  /** Distinct values a categorical profile counts exactly per column; past this `distinct` is a lower bound. */
+  maxExactDistinct: 100_000,
 } as const;
 
 export const DatasetFormat = Type.Union([Type.Literal('csv'), Type.Literal('parquet'), Type.Literal('uri')]);
@@ -35,7 +39,7 @@ export const SchemaColumn = Type.Object({
 });
 export type SchemaColumn = Static<typeof SchemaColumn>;
 
-export const DatasetSchema = Type.Array(SchemaColumn, { maxItems: 10_000 });
+export const DatasetSchema = Type.Array(SchemaColumn, { maxItems: DATASET_LIMITS.maxColumns });
 export type DatasetSchema = Static<typeof DatasetSchema>;
 
 const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) => Type.Union([t, Type.Null()]);
@@ -71,7 +75,11 @@ export const CategoryCount = Type.Object({ value: Type.String(), count: Type.Num
 export type CategoryCount = Static<typeof CategoryCount>;
 
 export const CategoricalProfile = Type.Object({
-  distinct: Type.Number(),
+  distinct: Type.Number({ description: 'Distinct values; a lower bound when distinctExact is false' }),
+  // Optional only because profiles stored before it was added lack it; new profiles always have it.
+  distinctExact: Type.Optional(Type.Boolean({
+    description: `False when the column had more than ${DATASET_LIMITS.maxExactDistinct} distinct values: distinct is then a lower bound and top only counts the values seen before that limit`,
+  })),
   top: Type.Array(CategoryCount, { description: 'At most 20, by count descending then value ascending' }),
 });
 export type CategoricalProfile = Static<typeof CategoricalProfile>;

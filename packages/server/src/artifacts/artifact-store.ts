@@ -69,7 +69,7 @@ function refuse(path: string, why: string): never {
  * Turns a client-supplied relative artifact path into a safe, normalized, relative POSIX path
  * (`''` is the root). Empty and `.` segments are dropped; anything that could address something
  * outside the root is refused with an `INVALID_INPUT` {@link DomainError} naming the path and the
- * reason: `..` segments, absolute and drive/UNC paths, backslashes, NUL bytes, and percent
+ * reason: `..` segments, absolute and drive/UNC paths, backslashes, NUL bytes and other control characters, and percent
  * sequences that would still decode to `.`, `/` or `\` (the caller has already decoded once).
  *
  * Other `%` characters are kept literally: `50%.txt` and `a%20b` are legitimate file names.
@@ -85,6 +85,10 @@ export function normalizeArtifactPath(path: string): string {
     throw new DomainError('INVALID_INPUT', `Invalid artifact path: expected a string, got ${typeof path}.`);
   }
   if (path.includes('\0')) refuse(path, 'a path may not contain a NUL byte.');
+  // Control characters (a newline, a tab, DEL, …) are never part of a legitimate artifact name and
+  // break headers (Content-Disposition), logs and listings.
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(path)) refuse(path, 'a path may not contain control characters (0x00-0x1F, 0x7F).');
   if (path.includes('\\')) refuse(path, "a path may not contain '\\' (use '/' as the separator).");
 
   // Unwrap `%25` layers one at a time so double (or deeper) encodings are caught too; every round

@@ -3,3 +3,4 @@ export { normalizeArtifactPath, type ArtifactEntry, type ArtifactStore } from '.
 export { LocalFsArtifactStore } from './local-fs.js';
 export { S3ArtifactStore } from './s3.js';
 export { createArtifactStore, checkArtifactStore, describeArtifactStore } from './create-artifact-store.js';
+export { contentDisposition } from './content-disposition.js';

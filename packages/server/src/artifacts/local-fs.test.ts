@@ -53,6 +53,9 @@ describe('normalizeArtifactPath', () => {
     assert.throws(() => normalizeArtifactPath('/etc/passwd'), /'\/etc\/passwd': a path must be relative/);
     assert.throws(() => normalizeArtifactPath('a\0b'), /'a\\x00b': a path may not contain a NUL byte/);
     assert.throws(() => normalizeArtifactPath('%252e%252e/x'), /percent-encoded/);
+    for (const c of ['\n', '\r', '\t', '\x1f', '\x7f']) {
+      assert.throws(() => normalizeArtifactPath(`a/b${c}c.txt`), (e: unknown) => isCode('INVALID_INPUT')(e) && /control characters/.test((e as Error).message), JSON.stringify(c));
+    }
   });
 });
 

@@ -15,7 +15,8 @@ function parseLenient(text: string): unknown {
   }
 }
 
-const FORBIDDEN_KEYS = /"(?:__proto__|constructor)"\s*:/;
+/** Deepest nesting a body may have; deeper is refused rather than walked. */
+export const MAX_JSON_DEPTH = 100;
 
 /**
  * JSON bodies for the whole app: an empty body is `{}` (MLflow's handlers treat it so),
@@ -24,14 +25,12 @@ const FORBIDDEN_KEYS = /"(?:__proto__|constructor)"\s*:/;
 export function registerJsonBody(app: FastifyInstance, opts: { anyContentType?: boolean } = {}): void {
   const parser = (_req: unknown, body: string, done: (err: Error | null, body?: unknown) => void) => {
     if (body.trim() === '') return done(null, {});
-    if (FORBIDDEN_KEYS.test(body)) {
-      const parsed = safeParse(body);
-      if (parsed instanceof Error) return done(parsed);
-      if (hasForbidden(parsed)) return done(new DomainError('INVALID_INPUT', 'Malformed JSON body: keys named __proto__ or constructor are not allowed.'));
-      return done(null, parsed);
-    }
     const parsed = safeParse(body);
-    return parsed instanceof Error ? done(parsed) : done(null, parsed);
+    if (parsed instanceof Error) return done(parsed);
+    // Every body's keys are scanned, not only those whose text shows a forbidden word: an
+    // escaped key ("\u005f_proto__") is only visible once parsed. The scan is cheap (see tests).
+    const problem = checkStructure(parsed);
+    return problem ? done(problem) : done(null, parsed);
   };
   if (opts.anyContentType) {
     // MLflow parses a body as JSON whatever its content type; some clients send none. Fastify's
@@ -53,11 +52,29 @@ function safeParse(body: string): unknown {
   }
 }
 
-function hasForbidden(v: unknown): boolean {
-  if (v === null || typeof v !== 'object') return false;
-  for (const k of Object.keys(v)) {
-    if (k === '__proto__' || k === 'constructor') return true;
-    if (hasForbidden((v as Record<string, unknown>)[k])) return true;
+/**
+ * Walks the parsed body with an explicit stack (no recursion, so no stack overflow on deep
+ * input): refuses keys named __proto__ or constructor and nesting deeper than MAX_JSON_DEPTH.
+ */
+export function checkStructure(root: unknown): DomainError | null {
+  if (root === null || typeof root !== 'object') return null;
+  const stack: { v: object; depth: number }[] = [{ v: root, depth: 1 }];
+  while (stack.length) {
+    const { v, depth } = stack.pop()!;
+    if (depth > MAX_JSON_DEPTH) {
+      return new DomainError('INVALID_INPUT', `Malformed JSON body: JSON body nested too deeply (more than ${MAX_JSON_DEPTH} levels).`);
+    }
+    if (Array.isArray(v)) {
+      for (const item of v) if (item !== null && typeof item === 'object') stack.push({ v: item as object, depth: depth + 1 });
+      continue;
+    }
+    for (const k in v) {
+      if (k === '__proto__' || k === 'constructor') {
+        return new DomainError('INVALID_INPUT', 'Malformed JSON body: keys named __proto__ or constructor are not allowed.');
+      }
+      const child = (v as Record<string, unknown>)[k];
+      if (child !== null && typeof child === 'object') stack.push({ v: child, depth: depth + 1 });
+    }
   }
-  return false;
+  return null;
 }

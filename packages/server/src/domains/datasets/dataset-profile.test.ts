@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DomainError, type ColumnProfile } from '@flywheel/contract';
+import { DATASET_LIMITS, DomainError, type ColumnProfile } from '@flywheel/contract';
 import { ColumnCollector, histogram, numberSyntax, parseIsoDatetime, profileTextRows, quantileSorted, topCategories } from './dataset-profile.js';
 import { profileCsvFile } from './dataset-readers.js';
 
@@ -65,11 +65,11 @@ function checkHandProfile(columns: ColumnProfile[]): void {
   assert.equal(city!.type, 'string');
   assert.equal(city!.count, 5);
   assert.equal(city!.missing, 1);
-  assert.deepEqual(city!.categorical, { distinct: 3, top: [{ value: 'Paris', count: 3 }, { value: 'Lyon', count: 1 }, { value: 'Nice', count: 1 }] });
+  assert.deepEqual(city!.categorical, { distinct: 3, distinctExact: true, top: [{ value: 'Paris', count: 3 }, { value: 'Lyon', count: 1 }, { value: 'Nice', count: 1 }] });
 
   assert.equal(flag!.type, 'boolean');
   assert.equal(flag!.missing, 1);
-  assert.deepEqual(flag!.categorical, { distinct: 2, top: [{ value: 'true', count: 3 }, { value: 'false', count: 2 }] });
+  assert.deepEqual(flag!.categorical, { distinct: 2, distinctExact: true, top: [{ value: 'true', count: 3 }, { value: 'false', count: 2 }] });
 
   assert.equal(day!.type, 'datetime');
   assert.equal(day!.count, 5);
@@ -79,7 +79,7 @@ function checkHandProfile(columns: ColumnProfile[]): void {
   assert.equal(mixed!.type, 'string');
   assert.equal(mixed!.count, 5);
   assert.equal(mixed!.missing, 1);
-  assert.deepEqual(mixed!.categorical, { distinct: 5, top: ['1', '2', '3', '4', 'x'].map((value) => ({ value, count: 1 })) });
+  assert.deepEqual(mixed!.categorical, { distinct: 5, distinctExact: true, top: ['1', '2', '3', '4', 'x'].map((value) => ({ value, count: 1 })) });
 }
 
 describe('dataset profile', () => {
@@ -153,7 +153,7 @@ describe('dataset profile', () => {
     assert.equal(a!.numeric!.std, null);
     assert.equal(a!.numeric!.mean, 5);
     assert.deepEqual(a!.numeric!.quantiles, { p01: 5, p05: 5, p25: 5, p50: 5, p75: 5, p95: 5, p99: 5 });
-    assert.deepEqual(b, { name: 'b', type: 'string', missing: 2, count: 0, categorical: { distinct: 0, top: [] } });
+    assert.deepEqual(b, { name: 'b', type: 'string', missing: 2, count: 0, categorical: { distinct: 0, distinctExact: true, top: [] } });
   });
 
   test('top categories: at most 20, count descending, ties by value', () => {
@@ -166,6 +166,35 @@ describe('dataset profile', () => {
     const { profile } = profileTextRows(['c'], Array.from({ length: 50 }, (_, i) => [`v${i}`]));
     assert.equal(profile.columns[0]!.categorical!.distinct, 50);
     assert.equal(profile.columns[0]!.categorical!.top.length, 20);
+  });
+
+  test('distinct counting is exact up to 100,000 values per column, then a lower bound with bounded memory', () => {
+    const limit = DATASET_LIMITS.maxExactDistinct;
+    assert.equal(limit, 100_000);
+    const c = new ColumnCollector('id');
+    // 150,000 unique values, then more of the first two (known values keep being counted exactly).
+    for (let i = 0; i < 150_000; i++) c.addText(`user-${i}`);
+    for (let i = 0; i < 3; i++) c.addText('user-0');
+    c.addText('user-1');
+    assert.ok(c.distinctKept <= limit, `the collector keeps ${c.distinctKept} values`);
+    const p = c.finish();
+    assert.equal(p.type, 'string');
+    assert.equal(p.count, 150_004, 'every present value is counted');
+    assert.deepEqual(p.categorical!.distinctExact, false);
+    assert.equal(p.categorical!.distinct, limit, 'a lower bound');
+    assert.deepEqual(p.categorical!.top.slice(0, 2), [{ value: 'user-0', count: 4 }, { value: 'user-1', count: 2 }]);
+
+    // Exactly at the limit it is still exact; a column widened to string counts through the same cap.
+    const at = new ColumnCollector('at');
+    for (let i = 0; i < limit; i++) at.addText(`v${i}`);
+    at.addText('v0');
+    assert.deepEqual([at.finish().categorical!.distinct, at.finish().categorical!.distinctExact], [limit, true]);
+    const widened = new ColumnCollector('w');
+    for (let i = 0; i < limit + 10; i++) widened.addText(String(i));
+    widened.addText('x');
+    assert.ok(widened.distinctKept <= limit);
+    const wp = widened.finish();
+    assert.deepEqual([wp.type, wp.count, wp.categorical!.distinctExact], ['string', limit + 11, false]);
   });
 
   test('type inference: integers widen to float, no hex or Infinity, booleans and dates are strict', () => {

@@ -42,7 +42,13 @@ import {
  *   `min(19, floor((x−min)/width))`, so every bin is [lo, hi) and the last one is [lo, max]. When
  *   min = max there is one bin, edges [min, max].
  * - **Categorical** (`string`, `boolean`): the number of distinct values and the top 20 by count
- *   descending, ties by value ascending (UTF-16 code unit order).
+ *   descending, ties by value ascending (UTF-16 code unit order). Counting is exact for up to
+ *   {@link DATASET_LIMITS.maxExactDistinct} (100,000) distinct values per column, so memory stays
+ *   bounded: once that many values are known, a value not seen before is no longer added (the
+ *   known ones keep being counted exactly), `distinct` is then a lower bound (the number of known
+ *   values) and `distinctExact` is false; `top` then ranks the known values only, so a value first
+ *   seen after the limit never appears in it. `distinctExact` is true otherwise. `count` counts
+ *   every present value either way.
  * - **Datetime**: min and max as ISO 8601 UTC strings.
  */
 export const PROFILE_VERSION = 1 as const;
@@ -208,12 +214,17 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 export class ColumnCollector {
   private mode: Mode = 'none';
   private missing = 0;
-  private nums = new Float64Array(1024);
+  // Allocated on the first number: a wide table of string columns costs no number buffers.
+  private nums = new Float64Array(0);
   private n = 0;
   private allInt = true;
   private trues = 0;
   private falses = 0;
   private cats = new Map<string, number>();
+  /** Present values counted as categories (known or not). */
+  private catTotal = 0;
+  /** A value arrived after {@link DATASET_LIMITS.maxExactDistinct} distinct ones were known. */
+  private catOverflow = false;
 
   /** @param floatDeclared the source declares the column floating point (Parquet FLOAT, DOUBLE, FLOAT16, DECIMAL with a scale) */
   constructor(readonly name: string, private readonly floatDeclared = false) {
@@ -222,15 +233,24 @@ export class ColumnCollector {
 
   private push(x: number): void {
     if (this.n === this.nums.length) {
-      const grown = new Float64Array(this.nums.length * 2);
+      const grown = new Float64Array(Math.max(1024, this.nums.length * 2));
       grown.set(this.nums);
       this.nums = grown;
     }
     this.nums[this.n++] = x;
   }
 
-  private count(s: string): void {
-    this.cats.set(s, (this.cats.get(s) ?? 0) + 1);
+  private count(s: string, times = 1): void {
+    this.catTotal += times;
+    const known = this.cats.get(s);
+    if (known !== undefined) this.cats.set(s, known + times);
+    else if (this.cats.size < DATASET_LIMITS.maxExactDistinct) this.cats.set(s, times);
+    else this.catOverflow = true;
+  }
+
+  /** How many distinct values are kept (at most {@link DATASET_LIMITS.maxExactDistinct}); for tests. */
+  get distinctKept(): number {
+    return this.cats.size;
   }
 
   /** Turns whatever was collected into category counts; the column is a string column from now on. */
@@ -241,8 +261,8 @@ export class ColumnCollector {
         this.count(this.mode === 'numeric' ? String(x) : new Date(x).toISOString());
       }
     } else if (this.mode === 'boolean') {
-      if (this.trues) this.cats.set('true', this.trues);
-      if (this.falses) this.cats.set('false', this.falses);
+      if (this.trues) this.count('true', this.trues);
+      if (this.falses) this.count('false', this.falses);
     }
     this.nums = new Float64Array(0);
     this.n = 0;
@@ -397,13 +417,14 @@ export class ColumnCollector {
         const counts = new Map<string, number>();
         if (this.trues) counts.set('true', this.trues);
         if (this.falses) counts.set('false', this.falses);
-        return { ...base, count: this.trues + this.falses, categorical: { distinct: counts.size, top: topCategories(counts, DATASET_LIMITS.topCategories) } };
+        return { ...base, count: this.trues + this.falses, categorical: { distinct: counts.size, distinctExact: true, top: topCategories(counts, DATASET_LIMITS.topCategories) } };
       }
-      default: {
-        let count = 0;
-        for (const c of this.cats.values()) count += c;
-        return { ...base, count, categorical: { distinct: this.cats.size, top: topCategories(this.cats, DATASET_LIMITS.topCategories) } };
-      }
+      default:
+        return {
+          ...base,
+          count: this.catTotal,
+          categorical: { distinct: this.cats.size, distinctExact: !this.catOverflow, top: topCategories(this.cats, DATASET_LIMITS.topCategories) },
+        };
     }
   }
 }

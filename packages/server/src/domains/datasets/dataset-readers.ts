@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type FileMetaData, type ParquetParsers, type SchemaTree } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { DomainError, type DatasetProfile, type SchemaColumn } from '@flywheel/contract';
+import { DATASET_LIMITS, DomainError, type DatasetProfile, type SchemaColumn } from '@flywheel/contract';
 import { ColumnCollector, finishProfile } from './dataset-profile.js';
 
 export interface FileProfile {
@@ -31,7 +31,20 @@ function hashingStream(hash: ReturnType<typeof createHash>, counter: { bytes: nu
   });
 }
 
+/** A 400 for a table wider than a version's schema may be (refused before anything is stored). */
+function tooManyColumns(count: number, what: string): DomainError {
+  return new DomainError(
+    'INVALID_INPUT',
+    `Invalid file: the ${what} has ${count} columns; a dataset version may have at most ${DATASET_LIMITS.maxColumns} columns.`,
+    { columns: count, maxColumns: DATASET_LIMITS.maxColumns },
+  );
+}
+
+/** The longest CSV record (in characters) read: a bound on what one line can make the parser hold. */
+const MAX_CSV_RECORD_CHARS = 64 * 1024 * 1024;
+
 function checkHeader(header: readonly string[]): void {
+  if (header.length > DATASET_LIMITS.maxColumns) throw tooManyColumns(header.length, 'CSV header');
   const seen = new Set<string>();
   header.forEach((name, i) => {
     if (name.trim() === '') throw new DomainError('INVALID_INPUT', `Invalid file: column ${i + 1} of the CSV header has no name.`);
@@ -60,7 +73,7 @@ export async function profileCsvFile(path: string, opts: { delimiter?: string } 
   const counter = { bytes: 0 };
   let collectors: ColumnCollector[] | null = null;
   let rows = 0;
-  const parser = parse({ bom: true, skip_empty_lines: true, delimiter: opts.delimiter ?? ',' });
+  const parser = parse({ bom: true, skip_empty_lines: true, delimiter: opts.delimiter ?? ',', max_record_size: MAX_CSV_RECORD_CHARS });
   // An error thrown by the consumer reaches pipeline's caller as an AbortError: keep the original.
   let consumerError: unknown;
   try {
@@ -168,6 +181,7 @@ export async function profileParquetFile(path: string): Promise<FileProfile> {
   } catch (e) {
     throw parquetError(e);
   }
+  if (fields.length > DATASET_LIMITS.maxColumns) throw tooManyColumns(fields.length, 'Parquet schema');
   const seen = new Set<string>();
   for (const f of fields) {
     if (seen.has(f.element.name)) throw new DomainError('INVALID_INPUT', `Invalid file: the Parquet schema names column '${f.element.name}' twice.`);

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Ajv } from 'ajv';
 import { createTestStore, DIALECTS } from '../../store/test-support/stores.js';
@@ -19,6 +20,8 @@ import { checkMixedProfile, mixedParquet } from './test-support/parquet-fixtures
 
 const CSV = 'age,income,city,member,joined\n34,52000.5,Paris,true,2024-01-05\n,61000,Lyon,false,2024-02-10\n51,,Paris,true,\n';
 const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
+/** The upload cap of the service under test (the default is 5 GiB). */
+const MAX_UPLOAD = 1024 * 1024;
 
 for (const dialect of DIALECTS) {
   describe(`datasets routes on ${dialect}`, () => {
@@ -30,7 +33,7 @@ for (const dialect of DIALECTS) {
       dir = mkdtempSync(join(tmpdir(), 'fw-datasets-routes-'));
       store = await createTestStore(dialect, [datasetsMigrations]);
       artifacts = new LocalFsArtifactStore(join(dir, 'artifacts'));
-      const datasets = new DatasetsService({ repo: new DatasetsRepository(store.tables(), store.dialect), clock: { now: () => 1_700_000_000_000 }, artifacts });
+      const datasets = new DatasetsService({ repo: new DatasetsRepository(store.tables(), store.dialect), clock: { now: () => 1_700_000_000_000 }, artifacts, maxUploadBytes: MAX_UPLOAD });
       app = Fastify();
       // As createApp does: query strings coerced, bodies strict.
       const coercing = new Ajv({ coerceTypes: 'array', useDefaults: true, strict: false });
@@ -70,13 +73,14 @@ for (const dialect of DIALECTS) {
       const body = r.json();
       assert.equal(body.created, true);
       const v = body.version;
-      assert.deepEqual([v.version, v.format, v.rowCount, v.contentHash, v.sourceUri, v.artifactPath], [1, 'csv', 3, sha256(CSV), 's3://crm/export.csv', 'datasets/customers/1/crm.csv']);
+      assert.deepEqual([v.version, v.format, v.rowCount, v.contentHash, v.sourceUri], [1, 'csv', 3, sha256(CSV), 's3://crm/export.csv']);
+      assert.match(v.artifactPath, /^datasets\/customers\/1\/[0-9a-f-]{36}\/crm\.csv$/);
       assert.deepEqual(v.schema.map((c: { type: string }) => c.type), ['integer', 'float', 'string', 'boolean', 'datetime']);
       const [age, income, city, member, joined] = v.profile.columns;
       assert.deepEqual([age.count, age.missing, age.numeric.mean, age.numeric.std, age.numeric.quantiles.p50], [2, 1, 42.5, Math.sqrt(144.5), 42.5]);
       assert.equal(age.numeric.histogram.edges.length, 21);
       assert.equal(income.numeric.max, 61000);
-      assert.deepEqual(city.categorical, { distinct: 2, top: [{ value: 'Paris', count: 2 }, { value: 'Lyon', count: 1 }] });
+      assert.deepEqual(city.categorical, { distinct: 2, distinctExact: true, top: [{ value: 'Paris', count: 2 }, { value: 'Lyon', count: 1 }] });
       assert.deepEqual(member.categorical.top, [{ value: 'true', count: 2 }, { value: 'false', count: 1 }]);
       assert.deepEqual(joined.datetime, { min: '2024-01-05T00:00:00.000Z', max: '2024-02-10T00:00:00.000Z' });
 
@@ -124,7 +128,8 @@ for (const dialect of DIALECTS) {
       const r = await upload('events', buf, 'application/vnd.apache.parquet', '?filename=events.parquet');
       assert.equal(r.statusCode, 201, r.body);
       const v = r.json().version;
-      assert.deepEqual([v.version, v.format, v.rowCount, v.contentHash, v.artifactPath], [1, 'parquet', 6, sha256(buf), 'datasets/events/1/events.parquet']);
+      assert.deepEqual([v.version, v.format, v.rowCount, v.contentHash], [1, 'parquet', 6, sha256(buf)]);
+      assert.match(v.artifactPath, /^datasets\/events\/1\/[0-9a-f-]{36}\/events\.parquet$/);
       assert.deepEqual(v.schema.map((c: { type: string }) => c.type), ['integer', 'integer', 'float', 'float', 'boolean', 'string', 'datetime', 'datetime']);
       checkMixedProfile(v.profile);
       for (const [codec, query] of [['GZIP', '?filename=e.parquet'], ['BROTLI', '?format=parquet'], ['LZ4', '?filename=e.pq']] as const) {
@@ -168,6 +173,59 @@ for (const dialect of DIALECTS) {
       assert.match(long.json().error.message, /body\.uses/);
       assert.equal((await app.inject({ method: 'PUT', url: '/api/v1/datasets/customers/versions/1', payload: { rowCount: 1 } })).statusCode, 404);
       assert.equal((await app.inject({ method: 'GET', url: '/api/v1/datasets/customers/versions/1' })).json().rowCount, 3);
+    });
+
+    test('a file name outside Latin-1 downloads with an ASCII fallback and an RFC 5987 filename*', async () => {
+      const name = 'データ "v1".csv';
+      const r = await upload('unicode', CSV, 'text/csv', `?filename=${encodeURIComponent(name)}`);
+      assert.equal(r.statusCode, 201, r.body);
+      const dl = await app.inject({ method: 'GET', url: '/api/v1/datasets/unicode/versions/1/download' });
+      assert.equal(dl.statusCode, 200, dl.body);
+      assert.equal(dl.body, CSV);
+      const header = String(dl.headers['content-disposition']);
+      assert.equal(header, `attachment; filename="___ _v1_.csv"; filename*=UTF-8''${encodeURIComponent(name)}`);
+      const star = /filename\*=UTF-8''([^;]+)/.exec(header);
+      assert.equal(decodeURIComponent(star![1]!), name);
+    });
+
+    test('too many columns: 400 naming the limit, nothing stored (CSV upload and URI schema)', async () => {
+      const header = Array.from({ length: 10_001 }, (_, i) => `c${i}`).join(',');
+      const row = Array.from({ length: 10_001 }, () => '1').join(',');
+      const r = await upload('wide', `${header}\n${row}\n`, 'text/csv');
+      assert.equal(r.statusCode, 400, r.body);
+      assert.equal(r.json().error.code, 'INVALID_INPUT');
+      assert.match(r.json().error.message, /10001 columns; a dataset version may have at most 10000 columns/);
+      assert.equal((await app.inject({ method: 'GET', url: '/api/v1/datasets/wide' })).statusCode, 404);
+      assert.equal(await artifacts.exists('datasets/wide'), false);
+
+      const schema = Array.from({ length: 10_001 }, (_, i) => ({ name: `c${i}`, type: 'integer', nullable: false }));
+      const uri = await app.inject({ method: 'POST', url: '/api/v1/datasets/wide/versions', payload: { uri: 's3://lake/wide/', schema } });
+      assert.equal(uri.statusCode, 400, uri.body);
+      assert.match(uri.json().error.message, /at most 10000 columns/);
+      assert.equal((await app.inject({ method: 'GET', url: '/api/v1/datasets/wide' })).statusCode, 404);
+
+      // Exactly at the limit is fine, and the version reads back.
+      const ok = await app.inject({ method: 'POST', url: '/api/v1/datasets/wide/versions', payload: { uri: 's3://lake/wide/', schema: schema.slice(0, 10_000) } });
+      assert.equal(ok.statusCode, 201, ok.body.slice(0, 300));
+      assert.equal((await app.inject({ method: 'GET', url: '/api/v1/datasets/wide/versions/1' })).statusCode, 200);
+    });
+
+    test('an upload over the size cap is 413 (declared or counted while streaming) and stores nothing', async () => {
+      const big = Buffer.alloc(MAX_UPLOAD + 1, 0x31);
+      big.write('a\n', 0);
+      const declared = await upload('huge', big, 'text/csv');
+      assert.equal(declared.statusCode, 413, declared.body);
+      assert.equal(declared.json().error.code, 'PAYLOAD_TOO_LARGE');
+      assert.match(declared.json().error.message, /at most 1048576 bytes/);
+      assert.equal(declared.headers.connection, 'close');
+
+      // Chunked, no content-length: counted as it streams.
+      const chunks = Array.from({ length: 5 }, (_, i) => (i === 0 ? Buffer.from('a\n') : Buffer.alloc(MAX_UPLOAD / 4, 0x31)));
+      const streamed = await app.inject({ method: 'POST', url: '/api/v1/datasets/huge/versions', headers: { 'content-type': 'text/csv' }, payload: Readable.from(chunks) });
+      assert.equal(streamed.statusCode, 413, streamed.body);
+      assert.match(streamed.json().error.message, /at most 1048576 bytes/);
+      assert.equal((await app.inject({ method: 'GET', url: '/api/v1/datasets/huge' })).statusCode, 404);
+      assert.equal(await artifacts.exists('datasets/huge'), false);
     });
   });
 }

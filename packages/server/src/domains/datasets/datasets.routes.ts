@@ -12,9 +12,10 @@ import {
   RegisterUriVersionRequest,
   RegisterVersionResponse,
 } from '@flywheel/contract';
+import { contentDisposition } from '../../artifacts/index.js';
 import type { DatasetsService } from './datasets.service.js';
 
-const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 413: ErrorResponse };
 const tags = ['datasets'];
 
 /** Content types whose body is a data file, streamed to the service untouched. */
@@ -113,13 +114,24 @@ export async function datasetsRoutes(app: FastifyInstance, deps: { datasets: Dat
     let result;
     if (mime in FILE_TYPES) {
       const body = req.body;
-      result = await datasets.registerVersion({
-        name,
-        file: isStream(body) ? { stream: body, filename: q.filename } : { buffer: Buffer.alloc(0), filename: q.filename },
-        format: q.format ?? FILE_TYPES[mime],
-        sourceUri: q.sourceUri,
-        createdBy: q.createdBy,
-      });
+      const declared = Number(req.headers['content-length']);
+      try {
+        // A declared size over the cap is refused before a byte is read; the rest is counted as it streams.
+        if (declared > datasets.maxUploadBytes) {
+          throw new DomainError('PAYLOAD_TOO_LARGE', `Invalid file: a dataset upload may be at most ${datasets.maxUploadBytes} bytes; this one declares ${declared}. Register larger data by URI (JSON {uri}).`, { limit: datasets.maxUploadBytes });
+        }
+        result = await datasets.registerVersion({
+          name,
+          file: isStream(body) ? { stream: body, filename: q.filename } : { buffer: Buffer.alloc(0), filename: q.filename },
+          format: q.format ?? FILE_TYPES[mime],
+          sourceUri: q.sourceUri,
+          createdBy: q.createdBy,
+        });
+      } catch (e) {
+        // The unread rest of an oversized body is not worth waiting for: close after the answer.
+        if (e instanceof DomainError && e.code === 'PAYLOAD_TOO_LARGE') void reply.header('connection', 'close');
+        throw e;
+      }
     } else if (mime === 'application/json') {
       const b = req.body as Partial<RegisterUriVersionRequest> | null;
       if (b === null || typeof b !== 'object' || Array.isArray(b)) throw new DomainError('INVALID_INPUT', 'Invalid body: expected a JSON object {uri, schema?, rowCount?, contentHash?, datasheet?}.');
@@ -163,7 +175,7 @@ export async function datasetsRoutes(app: FastifyInstance, deps: { datasets: Dat
     return reply
       .header('content-type', DOWNLOAD_TYPES[f.format] ?? 'application/octet-stream')
       .header('content-length', f.size)
-      .header('content-disposition', `attachment; filename="${f.filename.replace(/["\\]/g, '')}"`)
+      .header('content-disposition', contentDisposition(f.filename))
       .header('x-content-type-options', 'nosniff')
       .send(f.stream);
   });

@@ -25,6 +25,9 @@ const rejectsWith = (p: Promise<unknown>, code: DomainError['code'], re: RegExp)
 const CSV1 = 'id,score,group\n1,0.5,a\n2,1.5,b\n3,,a\n';
 const CSV2 = 'id,score,group\n1,0.5,a\n2,1.5,b\n3,2.5,a\n4,3.5,c\n';
 const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
+/** Where an upload is stored: a folder of its own (a UUID) under the dataset's version. */
+const uploadPath = (name: string, version: number, filename: string) =>
+  new RegExp(`^datasets/${name.replace(/[.-]/g, '\\$&')}/${version}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/${filename.replace(/\./g, '\\.')}$`);
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -79,7 +82,7 @@ for (const dialect of DIALECTS) {
       assert.equal(v.rowCount, 3);
       assert.equal(v.contentHash, sha256(CSV1));
       assert.equal(v.sourceUri, `file://${path}`);
-      assert.equal(v.artifactPath, 'datasets/churn/1/train.csv');
+      assert.match(v.artifactPath!, uploadPath('churn', 1, 'train.csv'));
       assert.equal(v.createdBy, 'ada');
       assert.equal(v.createdAt, now);
       assert.deepEqual(v.schema, [
@@ -111,7 +114,7 @@ for (const dialect of DIALECTS) {
       await svc.registerVersion({ name: 'churn-copy', file: { buffer: Buffer.from(CSV2) }, format: 'csv' });
       const found = await svc.findVersionsByHash(sha256(CSV2));
       assert.deepEqual(found.map((v) => `${v.dataset}@${v.version}`), ['churn@2', 'churn-copy@1']);
-      assert.equal(found[1]!.artifactPath, 'datasets/churn-copy/1/data.csv');
+      assert.match(found[1]!.artifactPath!, uploadPath('churn-copy', 1, 'data.csv'));
       await rejectsWith(svc.getVersion('churn', 3), 'NOT_FOUND', /Version 3 of dataset 'churn' not found/);
       await rejectsWith(svc.getVersion('churn', 'first'), 'INVALID_INPUT', /Invalid version 'first'/);
       await rejectsWith(svc.findVersionsByHash('abc'), 'INVALID_INPUT', /contentHash/);
@@ -185,7 +188,8 @@ for (const dialect of DIALECTS) {
       const r = await svc.registerVersion({ name: 'pq', file: { buffer: buf, filename: 'x.parquet' } });
       assert.equal(r.created, true);
       const v = r.version;
-      assert.deepEqual([v.version, v.format, v.rowCount, v.contentHash, v.artifactPath], [1, 'parquet', 6, sha256(buf), 'datasets/pq/1/x.parquet']);
+      assert.deepEqual([v.version, v.format, v.rowCount, v.contentHash], [1, 'parquet', 6, sha256(buf)]);
+      assert.match(v.artifactPath!, uploadPath('pq', 1, 'x.parquet'));
       assert.deepEqual(v.schema!.map((c) => `${c.name}:${c.type}`), ['id:integer', 'big:integer', 'price:float', 'ratio:float', 'flag:boolean', 'city:string', 'ts:datetime', 'day:datetime']);
       checkMixedProfile(v.profile!);
       // Stored as JSON and read back unchanged; the stored file is the uploaded bytes.
@@ -230,6 +234,54 @@ for (const dialect of DIALECTS) {
       await rejectsWith(svc.registerVersion({ name: 'pq', file: { buffer: lzo, filename: 'x.parquet' } }), 'INVALID_INPUT', /LZO/);
       assert.equal((await svc.getVersion('pq', 'latest')).version, latest);
       assert.equal(await artifacts.exists(`datasets/pq/${latest + 1}`), false);
+    });
+
+    test('two processes racing for one version number: the loser never touches the winner\'s file', async () => {
+      await svc.registerVersion({ name: 'xrace', file: { buffer: Buffer.from('n\n0\n'), filename: 'r.csv' } });
+      // Two services (two server processes: separate in-process locks) over one database and
+      // store; both read the same max version before either inserts.
+      let waiting: (() => void)[] = [];
+      const barrier = () => new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        if (waiting.length === 2) {
+          for (const w of waiting) w();
+          waiting = [];
+        }
+      });
+      const racer = () => {
+        const repo = new DatasetsRepository(store.tables(), store.dialect);
+        const maxVersion = repo.maxVersion.bind(repo);
+        repo.maxVersion = async (id: number) => {
+          const v = await maxVersion(id);
+          await barrier();
+          return v;
+        };
+        return new DatasetsService({ repo, clock: { now: () => now }, artifacts });
+      };
+      const bodies = ['n\n1\n', 'n\n2\n'];
+      const settled = await Promise.allSettled([racer(), racer()].map((s, i) => s.registerVersion({ name: 'xrace', file: { buffer: Buffer.from(bodies[i]!), filename: 'r.csv' } })));
+      const won = settled.filter((r) => r.status === 'fulfilled');
+      const lost = settled.filter((r) => r.status === 'rejected');
+      assert.equal(won.length, 1);
+      assert.equal(lost.length, 1);
+      assert.ok(lost[0]!.reason instanceof DomainError && lost[0]!.reason.code === 'CONFLICT', String(lost[0]!.reason));
+      const winner = won[0]!.value.version;
+      assert.equal(winner.version, 2);
+      // The committed file is intact and is the only one under that version.
+      const f = await svc.openVersionFile('xrace', 2);
+      assert.equal(sha256(await readAll(f.stream)), winner.contentHash);
+      const underVersion = await artifacts.list('datasets/xrace/2');
+      assert.deepEqual(underVersion.map((e) => e.path), [winner.artifactPath!.slice(0, winner.artifactPath!.lastIndexOf('/'))]);
+    });
+
+    test('an upload over the size cap is PAYLOAD_TOO_LARGE, counted while streaming; nothing is stored', async () => {
+      const capped = new DatasetsService({ repo: new DatasetsRepository(store.tables(), store.dialect), clock: { now: () => now }, artifacts, maxUploadBytes: 100 });
+      const rows = Readable.from(Array.from({ length: 20 }, (_, i) => Buffer.from(i === 0 ? 'n\n' : `${'9'.repeat(9)}\n`)));
+      await rejectsWith(capped.registerVersion({ name: 'capped', file: { stream: rows, filename: 'c.csv' } }), 'PAYLOAD_TOO_LARGE', /at most 100 bytes/);
+      await rejectsWith(capped.registerVersion({ name: 'capped', file: { buffer: Buffer.alloc(101, 0x31), filename: 'c.csv' } }), 'PAYLOAD_TOO_LARGE', /at most 100 bytes/);
+      const fits = await capped.registerVersion({ name: 'capped', file: { stream: Readable.from([Buffer.from('n\n1\n')]), filename: 'c.csv' } });
+      assert.equal(fits.version.version, 1);
+      assert.equal(svc.maxUploadBytes, 5 * 1024 ** 3, 'the default cap is 5 GiB');
     });
 
     test('concurrent registrations of one dataset get distinct versions', async () => {

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import {
@@ -37,6 +38,43 @@ export interface DatasetsDeps {
   artifacts: ArtifactStore;
   /** Where uploads are spooled while they are profiled; the OS temp folder by default. */
   tmpDir?: string;
+  /** The largest upload (buffer or stream) accepted, in bytes; {@link MAX_DATASET_UPLOAD_BYTES} by default. */
+  maxUploadBytes?: number;
+}
+
+/** The default cap on an uploaded dataset file: 5 GiB. */
+export const MAX_DATASET_UPLOAD_BYTES = 5 * 1024 ** 3;
+
+const tooLarge = (limit: number) =>
+  new DomainError('PAYLOAD_TOO_LARGE', `Invalid file: a dataset upload may be at most ${limit} bytes (${(limit / 1024 ** 3).toFixed(2)} GiB); register larger data by URI (JSON {uri}).`, { limit });
+
+/**
+ * Writes `src` to `dest`, failing with `PAYLOAD_TOO_LARGE` as soon as more than `limit` bytes have
+ * arrived. The source is unpiped, not destroyed, on that failure: destroying an HTTP request
+ * would reset the connection before the client reads the 413.
+ */
+async function spoolLimited(src: Readable | NodeJS.ReadableStream, dest: string, limit: number): Promise<void> {
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      bytes += chunk.length;
+      if (bytes > limit) cb(tooLarge(limit));
+      else cb(null, chunk);
+    },
+  });
+  const onError = (e: unknown) => counter.destroy(e instanceof Error ? e : new Error(String(e)));
+  src.once('error', onError);
+  src.pipe(counter);
+  try {
+    await pipeline(counter, createWriteStream(dest));
+  } catch (e) {
+    src.unpipe(counter);
+    // Let the rest of the body drain (it is discarded) so the response can still be read.
+    if (typeof (src as Readable).resume === 'function') (src as Readable).resume();
+    throw e;
+  } finally {
+    src.removeListener('error', onError);
+  }
 }
 
 export interface Page<T> {
@@ -130,13 +168,16 @@ export function resolveFormat(format: string | undefined, filename: string | und
 /**
  * Named datasets with immutable versions. A version records its content hash, source, row count,
  * schema and statistical profile (see dataset-profile.ts) and, for files, a copy in the artifact
- * store under `datasets/<name>/<version>/<filename>`. Only the datasheet of a version can change.
+ * store under `datasets/<name>/<version>/<uuid>/<filename>` (a folder per upload, so racing
+ * registrations never share a path). Only the datasheet of a version can change.
  */
 export class DatasetsService {
   private readonly repo: DatasetsRepository;
   private readonly clock: Clock;
   private readonly artifacts: ArtifactStore;
   private readonly tmpDir: string;
+  /** The largest upload accepted, in bytes. */
+  readonly maxUploadBytes: number;
   /** Registrations of one dataset run one at a time (in this process), so version numbers and artifact paths never collide. */
   private readonly locks = new Map<string, Promise<unknown>>();
 
@@ -145,6 +186,7 @@ export class DatasetsService {
     this.clock = deps.clock;
     this.artifacts = deps.artifacts;
     this.tmpDir = deps.tmpDir ?? tmpdir();
+    this.maxUploadBytes = deps.maxUploadBytes ?? MAX_DATASET_UPLOAD_BYTES;
   }
 
   private async locked<R>(name: string, fn: () => Promise<R>): Promise<R> {
@@ -224,8 +266,12 @@ export class DatasetsService {
         if (!st?.isFile()) throw invalid(`Invalid file '${path}': no such file on the server.`);
       } else {
         path = join(work, 'upload');
-        if ('buffer' in file) await writeFile(path, file.buffer);
-        else await pipeline(file.stream, createWriteStream(path));
+        if ('buffer' in file) {
+          if (file.buffer.length > this.maxUploadBytes) throw tooLarge(this.maxUploadBytes);
+          await writeFile(path, file.buffer);
+        } else {
+          await spoolLimited(file.stream, path, this.maxUploadBytes);
+        }
       }
       const fp: FileProfile = format === 'csv' ? await profileCsvFile(path) : await profileParquetFile(path);
 
@@ -236,8 +282,9 @@ export class DatasetsService {
           if (existing) return { created: false, version: toVersion(name, existing) };
         }
         const version = ds ? (await this.repo.maxVersion(ds.id)) + 1 : 1;
-        const artifactPath = normalizeArtifactPath(`datasets/${name}/${version}/${filename}`);
-        await this.artifacts.put(artifactPath, createReadStream(path));
+        // A folder of its own per upload: another server process racing for the same version
+        // number writes elsewhere, so neither can overwrite or delete the other's committed file.
+        const artifactPath = normalizeArtifactPath(`datasets/${name}/${version}/${randomUUID()}/${filename}`);
         const now = this.clock.now();
         const row: DatasetVersionRow = {
           dataset_id: ds?.id ?? 0,
@@ -254,10 +301,11 @@ export class DatasetsService {
           created_by: createdBy,
         };
         try {
+          await this.artifacts.put(artifactPath, createReadStream(path));
           await this.insertVersion(name, ds, row, now);
         } catch (e) {
-          // Another server process took this version number: its file may be the one at this path now.
-          if (!isUniqueViolation(e)) await this.artifacts.delete(artifactPath).catch(() => undefined);
+          // Nothing refers to what this request wrote: remove its own folder, and only that.
+          await this.artifacts.delete(artifactPath.slice(0, artifactPath.lastIndexOf('/'))).catch(() => undefined);
           throw e;
         }
         return { created: true, version: toVersion(name, row) };

@@ -61,6 +61,7 @@ export function parseVersionRef(v: unknown, field = 'version'): number | 'latest
 
 export function validateSchema(value: unknown, field = 'schema'): SchemaColumn[] {
   if (!Array.isArray(value)) throw invalid(`Invalid ${field}: expected an array of {name, type, nullable}.`);
+  if (value.length > L.maxColumns) throw invalid(`Invalid ${field}: it lists ${value.length} columns; a dataset version may have at most ${L.maxColumns} columns.`);
   const seen = new Set<string>();
   return value.map((c: unknown, i) => {
     const col = c as Partial<SchemaColumn> | null;

@@ -129,8 +129,15 @@ function tokenize(text: string, bad: () => DomainError): Token[] {
   return out;
 }
 
+/** Bounds on one search, so that a huge input is a clear 400 rather than a database error. */
+export const REGISTRY_SEARCH_LIMITS = Object.freeze({ maxFilterLength: 20_000, maxFilterClauses: 100, maxInListItems: 1_000, maxOrderBy: 10 });
+const LIM = REGISTRY_SEARCH_LIMITS;
+
 function parseFilter(filter: string | undefined | null, vocab: Vocabulary): RegistryClause[] {
   if (filter === undefined || filter === null || filter.trim() === '') return [];
+  if (filter.length > LIM.maxFilterLength) {
+    throw invalid(`Invalid filter: it is ${filter.length} characters long; the limit is ${LIM.maxFilterLength}.`);
+  }
   const bad = () => invalid(`Invalid filter '${filter}'. Could not be parsed.`);
   const toks = tokenize(filter, bad);
   let p = 0;
@@ -143,6 +150,9 @@ function parseFilter(filter: string | undefined | null, vocab: Vocabulary): Regi
   const isWord = (tok: Token | undefined, w: string): boolean => tok?.t === 'word' && tok.v.toUpperCase() === w;
   const clauses: RegistryClause[] = [];
   for (;;) {
+    if (clauses.length >= LIM.maxFilterClauses) {
+      throw invalid(`Invalid filter: it has more than ${LIM.maxFilterClauses} clauses; the limit is ${LIM.maxFilterClauses}.`);
+    }
     // identifier
     const first = next();
     let type: RegistryClause['type'] = 'attribute';
@@ -202,6 +212,7 @@ function parseFilter(filter: string | undefined | null, vocab: Vocabulary): Regi
         const v = next();
         if (v.t !== 'quoted' || v.q === '`') throw bad();
         list.push(v.v);
+        if (list.length > LIM.maxInListItems) throw invalid(`Invalid filter: an IN list may hold at most ${LIM.maxInListItems} values.`);
         const sep = next();
         if (sep.t === ')') break;
         if (sep.t !== ',') throw bad();
@@ -228,6 +239,9 @@ function parseFilter(filter: string | undefined | null, vocab: Vocabulary): Regi
 
 function parseOrderBy(orderBy: readonly string[] | undefined | null, vocab: Vocabulary): RegistryOrder[] {
   const out: RegistryOrder[] = [];
+  if (orderBy && orderBy.length > LIM.maxOrderBy) {
+    throw invalid(`Invalid value for 'order_by': at most ${LIM.maxOrderBy} entries are allowed, got ${orderBy.length}.`);
+  }
   for (const clause of orderBy ?? []) {
     const m = /^\s*(?:`([^`]+)`|([\w.]+))\s*(?:\s(ASC|DESC))?\s*$/i.exec(clause);
     const raw = m ? (m[1] ?? m[2]!) : undefined;

@@ -18,7 +18,18 @@ export const ACTIVE_STAGES: readonly Stage[] = ['Staging', 'Production'];
 
 const VALID_TAG_NAME = /^[/\w.\- :]*$/;
 
+/**
+ * Refuses a NUL character (U+0000): PostgreSQL's text type cannot store it, so it would fail
+ * there (and only there) as a server error.
+ */
+export function validateNoNul(what: string, value: unknown): void {
+  if (typeof value === 'string' && value.includes('\u0000')) {
+    throw invalid(`Invalid value for ${what}: it must not contain the NUL character (\\u0000).`);
+  }
+}
+
 export function validateLength(what: string, value: string, limit: number): void {
+  validateNoNul(what, value);
   if (value.length > limit) {
     throw invalid(`${what} '${value.slice(0, 250)}' had length ${value.length}, which exceeded length limit of ${limit}`);
   }
@@ -27,6 +38,7 @@ export function validateLength(what: string, value: string, limit: number): void
 export function validateModelName(name: unknown): string {
   if (name === undefined || name === null || name === '') throw invalid('Registered model name cannot be empty.');
   if (typeof name !== 'string') throw invalid(`Invalid registered model name: '${String(name)}'. Expects a string.`);
+  validateNoNul('registered model name', name);
   return name;
 }
 
@@ -56,6 +68,7 @@ export function validateTag(key: unknown, value: unknown): { key: string; value:
   if (key === '') throw invalid(`Invalid tag name: ''. Tag names cannot be empty.`);
   validateLength('key', key, MAX_REGISTRY_TAG_KEY_LENGTH);
   const v = value === undefined || value === null ? '' : String(value);
+  validateNoNul(`tag '${key}' value`, v);
   validateLength('value', v, MAX_REGISTRY_TAG_VALUE_LENGTH);
   return { key, value: v };
 }

@@ -373,10 +373,8 @@ test('run order_by: orderable attributes, created -> start_time, no prefix is an
   for (const key of ['start_time', 'end_time', 'run_name', 'run_id', 'status', 'user_id', 'artifact_uri']) {
     assert.deepEqual(parseRunOrderBy([`attributes.${key} DESC`]), [{ type: 'attribute', key, ascending: false }]);
   }
-  assert.deepEqual(parseRunOrderBy(['attr.created', 'Created DESC']), [
-    { type: 'attribute', key: 'start_time', ascending: true },
-    { type: 'attribute', key: 'start_time', ascending: false },
-  ]);
+  assert.deepEqual(parseRunOrderBy(['attr.created']), [{ type: 'attribute', key: 'start_time', ascending: true }]);
+  assert.deepEqual(parseRunOrderBy(['Created DESC']), [{ type: 'attribute', key: 'start_time', ascending: false }]);
   assert.deepEqual(parseRunOrderBy(['start_time DESC']), [{ type: 'attribute', key: 'start_time', ascending: false }]);
 });
 
@@ -390,6 +388,29 @@ test('run order_by: bad entries are refused', () => {
   rejects(() => parseRunOrderBy(['foo.bar']), "Invalid entity type 'foo'");
   rejects(() => parseRunOrderBy(['datasets.name']), "Invalid order_by entity type 'dataset'");
   rejects(() => parseRunOrderBy(['metrics.`unclosed DESC']), 'Invalid order_by clause');
+
+});
+
+test('order_by: duplicate fields (after aliases) and more than 10 entries are refused', () => {
+  rejects(() => parseRunOrderBy(['attr.created', 'Created DESC']), '`order_by` contains duplicate fields: start_time');
+  rejects(() => parseRunOrderBy(['metrics.acc', 'metric.acc DESC']), '`order_by` contains duplicate fields: metric.acc');
+  assert.equal(parseRunOrderBy(['metrics.acc', 'params.acc', 'tags.acc']).length, 3);
+  const eleven = Array.from({ length: 11 }, (_, i) => `metrics.m${i}`);
+  rejects(() => parseRunOrderBy(eleven), "Invalid value for 'order_by': at most 10 entries are allowed, got 11.");
+  assert.equal(parseRunOrderBy(eleven.slice(0, 10)).length, 10);
+  rejects(() => parseExperimentOrderBy(['name', 'name DESC']), '`order_by` contains duplicate fields: name');
+  rejects(() => parseExperimentOrderBy(Array.from({ length: 11 }, () => 'name')), 'at most 10 entries');
+});
+
+test('filter limits: clauses, length and IN list size', () => {
+  const clauses = (n: number) => Array.from({ length: n }, (_, i) => `metrics.m${i} > ${i}`).join(' AND ');
+  assert.equal(parseRunFilter(clauses(100)).length, 100);
+  rejects(() => parseRunFilter(clauses(101)), 'Invalid filter: it has more than 100 clauses; the limit is 100.');
+  rejects(() => parseExperimentFilter(Array.from({ length: 101 }, () => "name = 'a'").join(' AND ')), 'more than 100 clauses');
+  rejects(() => parseRunFilter(`tags.a = '${'x'.repeat(20_000)}'`), 'Invalid filter: it is 20011 characters long; the limit is 20000.');
+  const list = (n: number) => `run_id IN (${Array.from({ length: n }, (_, i) => `'${i}'`).join(', ')})`;
+  assert.equal((parseRunFilter(list(1000))[0]!.value as string[]).length, 1000);
+  rejects(() => parseRunFilter(list(1001)), 'Invalid filter: an IN list may hold at most 1000 values.');
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -109,6 +109,39 @@ const STRING_COMPARATORS: readonly Comparator[] = ['=', '!=', 'LIKE', 'ILIKE'];
 const LIST_COMPARATORS: readonly Comparator[] = ['=', '!=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'];
 
 // ---------------------------------------------------------------------------------------------
+// Limits: bounds on what one search may ask for, so that a huge input is a clear 400 and not a
+// database error (too many SQL variables, too many joins, an expression tree too large).
+// ---------------------------------------------------------------------------------------------
+
+export const SEARCH_LIMITS = Object.freeze({
+  /** Characters in one filter string. */
+  maxFilterLength: 20_000,
+  /** AND-ed clauses in one filter. */
+  maxFilterClauses: 100,
+  /** Values in one IN / NOT IN list. */
+  maxInListItems: 1_000,
+  /** Entries in order_by. */
+  maxOrderBy: 10,
+});
+
+/** Refuses an order_by list longer than SEARCH_LIMITS.maxOrderBy. */
+export function checkOrderByCount(orderBy: readonly unknown[] | undefined | null): void {
+  if (orderBy && orderBy.length > SEARCH_LIMITS.maxOrderBy) {
+    fail(`Invalid value for 'order_by': at most ${SEARCH_LIMITS.maxOrderBy} entries are allowed, got ${orderBy.length}.`);
+  }
+}
+
+/** Refuses two order_by entries on the same field, as MLflow does. */
+function checkDuplicateOrder(order: readonly OrderClause[]): void {
+  const seen = new Set<string>();
+  for (const o of order) {
+    const id = `${o.type}.${o.key}`;
+    if (seen.has(id)) fail(`\`order_by\` contains duplicate fields: ${o.type === 'attribute' ? o.key : id}`);
+    seen.add(id);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------
 
@@ -363,6 +396,9 @@ function readList(s: Scanner, filter: string, clauseStart: number, op: string): 
       );
     }
     items.push(s.readQuoted()!); // closed: endOfParens found the end of the list
+    if (items.length > SEARCH_LIMITS.maxInListItems) {
+      fail(`Invalid filter: an IN list may hold at most ${SEARCH_LIMITS.maxInListItems} values.`);
+    }
     s.skipWs();
     const sep = s.peek();
     s.pos++;
@@ -408,10 +444,16 @@ function readClause(s: Scanner, filter: string): RawClause {
 function readFilter(filter: string | undefined | null): RawClause[] {
   if (filter === undefined || filter === null) return [];
   if (typeof filter !== 'string') fail(`Invalid filter '${String(filter)}'. Could not be parsed.`);
+  if (filter.length > SEARCH_LIMITS.maxFilterLength) {
+    fail(`Invalid filter: it is ${filter.length} characters long; the limit is ${SEARCH_LIMITS.maxFilterLength}.`);
+  }
   const s = new Scanner(filter);
   s.skipWs();
   const clauses: RawClause[] = [];
   while (!s.done) {
+    if (clauses.length >= SEARCH_LIMITS.maxFilterClauses) {
+      fail(`Invalid filter: it has more than ${SEARCH_LIMITS.maxFilterClauses} clauses; the limit is ${SEARCH_LIMITS.maxFilterClauses}.`);
+    }
     clauses.push(readClause(s, filter));
     s.skipWs();
     if (s.done) break;
@@ -652,7 +694,8 @@ export function parseRunFilter(filter: string | undefined | null): FilterClause[
 /** Parses search_runs order_by entries such as 'metrics.acc DESC' or 'attributes.start_time'. */
 export function parseRunOrderBy(orderBy: readonly string[] | undefined | null): OrderClause[] {
   if (!orderBy) return [];
-  return orderBy.map((entry) => {
+  checkOrderByCount(orderBy);
+  const order = orderBy.map((entry): OrderClause => {
     const { id, ascending } = readOrderBy(entry);
     const type = runEntityType(id);
     switch (type) {
@@ -667,6 +710,8 @@ export function parseRunOrderBy(orderBy: readonly string[] | undefined | null): 
         return fail(`Invalid order_by entity type '${type}'`);
     }
   });
+  checkDuplicateOrder(order);
+  return order;
 }
 
 /** Parses a search_experiments filter string: attributes name / creation_time / last_update_time and tags. */
@@ -677,11 +722,14 @@ export function parseExperimentFilter(filter: string | undefined | null): Filter
 /** Parses search_experiments order_by entries over experiment_id, name, creation_time, last_update_time. */
 export function parseExperimentOrderBy(orderBy: readonly string[] | undefined | null): OrderClause[] {
   if (!orderBy) return [];
-  return orderBy.map((entry) => {
+  checkOrderByCount(orderBy);
+  const order = orderBy.map((entry): OrderClause => {
     const { id, ascending } = readOrderBy(entry);
     const type = experimentEntityType(id);
     if (type !== 'attribute') fail(`Invalid order_by entity: ${type}`);
     checkAttributeKey(id.key, EXPERIMENT_ORDER_KEYS);
     return { type, key: id.key, ascending };
   });
+  checkDuplicateOrder(order);
+  return order;
 }

@@ -455,6 +455,33 @@ export class TrackingRepository {
     return q.orderBy('run_uuid').orderBy('step').orderBy('timestamp').execute();
   }
 
+  /** The distinct steps at which one run logged a metric, ascending, within [startStep, endStep]. */
+  async metricSteps(runId: string, key: string, startStep: number | null, endStep: number | null): Promise<number[]> {
+    let q = this.db.selectFrom('metrics').select('step').distinct().where('run_uuid', '=', runId).where('key', '=', key);
+    if (startStep !== null) q = q.where('step', '>=', startStep);
+    if (endStep !== null) q = q.where('step', '<=', endStep);
+    const rows = await q.orderBy('step').execute();
+    return rows.map((r) => Number(r.step));
+  }
+
+  /** The points of one run's metric at the given steps, ordered by step then timestamp. */
+  async metricPointsAtSteps(runId: string, key: string, steps: readonly number[]): Promise<MetricRow[]> {
+    const out: MetricRow[] = [];
+    for (const part of chunks(steps, IN_CHUNK)) {
+      const rows = await this.db
+        .selectFrom('metrics')
+        .selectAll()
+        .where('run_uuid', '=', runId)
+        .where('key', '=', key)
+        .where('step', 'in', part)
+        .orderBy('step')
+        .orderBy('timestamp')
+        .execute();
+      out.push(...rows);
+    }
+    return out;
+  }
+
   async metricStepRange(runIds: readonly string[], key: string): Promise<{ min: number; max: number } | null> {
     const r = await this.db
       .selectFrom('metrics')

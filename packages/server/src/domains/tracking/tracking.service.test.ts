@@ -241,6 +241,37 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(points.filter((p) => p.runId === b.info.runId).map((p) => p.step), [5]);
       await rejectsWith(svc.getMetricHistoryBulkInterval({ runIds: [a.info.runId], key: 'loss', startStep: 5 }), 'INVALID_INPUT', /both must be specified/);
     });
+
+    test('bulk-interval history over 10,000 steps reads only the sampled steps and answers as before', async () => {
+      const repo = new TrackingRepository(store.tables(), store.dialect);
+      const a = await svc.createRun({});
+      const b = await svc.createRun({});
+      for (let from = 0; from < 10_000; from += 1000) {
+        const metrics = Array.from({ length: 1000 }, (_, i) => ({ key: 'acc', value: (from + i) / 10_000, timestamp: 1 + ((from + i) % 7), step: from + i }));
+        await svc.logBatch({ runId: a.info.runId, metrics });
+      }
+      // two points at some steps (another timestamp), and a sparse second run
+      await svc.logBatch({ runId: a.info.runId, metrics: [0, 9999, 5000].map((step) => ({ key: 'acc', value: -1, timestamp: 100, step })) });
+      await svc.logBatch({ runId: b.info.runId, metrics: [3, 17, 40].map((step) => ({ key: 'acc', value: step, timestamp: 1, step })) });
+      const runIds = [a.info.runId, b.info.runId];
+      for (const [maxResults, range] of [[320, null], [2500, null], [7, null], [1, null], [50, [100, 8000]]] as const) {
+        const points = await svc.getMetricHistoryBulkInterval({ runIds, key: 'acc', maxResults, ...(range ? { startStep: range[0], endStep: range[1] } : {}) });
+        // the previous algorithm: load every point, sample in memory
+        const all = await repo.metricHistoryRange(runIds, 'acc', range?.[0] ?? null, range?.[1] ?? null);
+        const expected: { runId: string; step: number; timestamp: number; value: number }[] = [];
+        for (const runId of runIds) {
+          const mine = all.filter((p) => p.run_uuid === runId);
+          const keep = new Set(sampleSteps([...new Set(mine.map((p) => Number(p.step)))], maxResults));
+          for (const p of mine) if (keep.has(Number(p.step))) expected.push({ runId, step: Number(p.step), timestamp: Number(p.timestamp), value: Number(p.value) });
+        }
+        const got = points.map((p) => ({ runId: p.runId, step: p.step, timestamp: p.timestamp, value: p.value }));
+        assert.deepEqual(got, expected, `max_results=${maxResults}`);
+        const aSteps = [...new Set(points.filter((p) => p.runId === a.info.runId).map((p) => p.step))];
+        assert.ok(aSteps.length <= maxResults);
+        if (!range && maxResults > 1) assert.deepEqual([aSteps[0], aSteps.at(-1)], [0, 9999]);
+        if (range) assert.deepEqual([aSteps[0], aSteps.at(-1)], [100, 8000]);
+      }
+    });
   });
 }
 

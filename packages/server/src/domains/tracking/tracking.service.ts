@@ -27,6 +27,7 @@ import {
   validateLength,
   validateMaxResults,
   validateMetricValue,
+  validateNoNul,
   validateParamValue,
   validateTagValue,
   validateTimestamp,
@@ -54,6 +55,9 @@ export interface MetricWithRunId extends Metric {
 }
 
 export const DEFAULT_EXPERIMENT_ID = '0';
+/** Experiments one runs search may name (MLflow sets no limit; SQL needs one). */
+export const MAX_SEARCH_EXPERIMENT_IDS = 1000;
+
 /** Tag MLflow clients read the run name from; kept in step with the run_name column. */
 const RUN_NAME_TAG = 'mlflow.runName';
 const USER_TAG = 'mlflow.user';
@@ -313,6 +317,7 @@ export class TrackingService {
     validateLength('Run name', runName, L.maxRunNameLength);
     if (tagName === undefined) tags.push({ key: RUN_NAME_TAG, value: runName });
     const userId = input.userId ?? tags.find((t) => t.key === USER_TAG)?.value ?? '';
+    validateNoNul('user_id', userId);
     const experimentId = input.experimentId ?? DEFAULT_EXPERIMENT_ID;
     const expId = parseExperimentId(experimentId);
     const startTime = input.startTime ?? this.clock.now();
@@ -578,19 +583,19 @@ export class TrackingService {
     for (const id of input.runIds) {
       if (!(await this.repo.getRun(id))) throw notFoundRun(id);
     }
-    const rows = await this.repo.metricHistoryRange(input.runIds, input.key, input.startStep ?? null, input.endStep ?? null);
+    // Only the sampled steps' points are read: the distinct steps of each run first, then the
+    // points at the steps kept (a run with millions of points costs its step list, not its points).
+    const start = input.startStep ?? null;
+    const end = input.endStep ?? null;
     const byRun = new Map<string, MetricRow[]>();
-    for (const r of rows) {
-      let list = byRun.get(r.run_uuid);
-      if (!list) byRun.set(r.run_uuid, (list = []));
-      list.push(r);
+    for (const runId of new Set(input.runIds)) {
+      const steps = await this.repo.metricSteps(runId, input.key, start, end);
+      const keep = sampleSteps(steps, maxResults);
+      byRun.set(runId, keep.length ? await this.repo.metricPointsAtSteps(runId, input.key, keep) : []);
     }
     const out: MetricWithRunId[] = [];
     for (const runId of input.runIds) {
-      const points = byRun.get(runId) ?? [];
-      const steps = [...new Set(points.map((p) => p.step))];
-      const keep = new Set(sampleSteps(steps, maxResults));
-      for (const p of points) if (keep.has(p.step)) out.push({ ...toMetric(p), runId });
+      for (const p of byRun.get(runId) ?? []) out.push({ ...toMetric(p), runId });
     }
     return out;
   }
@@ -617,6 +622,12 @@ export class TrackingService {
     orderBy?: string[] | undefined;
     pageToken?: string | undefined;
   }): Promise<Page<Run>> {
+    if (input.experimentIds.length > MAX_SEARCH_EXPERIMENT_IDS) {
+      throw new DomainError(
+        'INVALID_INPUT',
+        `Invalid value for 'experiment_ids': a search may name at most ${MAX_SEARCH_EXPERIMENT_IDS} experiments, got ${input.experimentIds.length}.`,
+      );
+    }
     const limit = validateMaxResults(input.maxResults);
     const filter = parseRunFilter(input.filter);
     const order = parseRunOrderBy(input.orderBy);

@@ -30,8 +30,22 @@ export function validateKey(kind: 'metric' | 'parameter' | 'tag', key: unknown):
   return key;
 }
 
-/** Lengths are in characters (code points), as Python counts them, not UTF-16 units. */
+/**
+ * Refuses a NUL character (U+0000): PostgreSQL's text type cannot store it, so it would fail
+ * there (and only there) as a server error.
+ */
+export function validateNoNul(what: string, value: unknown): void {
+  if (typeof value === 'string' && value.includes('\u0000')) {
+    throw invalid(`Invalid value for ${what}: it must not contain the NUL character (\\u0000).`);
+  }
+}
+
+/**
+ * Lengths are in characters (code points), as Python counts them, not UTF-16 units. Every
+ * stored text field passes here, so the NUL check lives here too.
+ */
 export function validateLength(what: string, value: string, limit: number): void {
+  validateNoNul(what, value);
   if (value.length <= limit) return; // code points never outnumber UTF-16 units
   const chars = [...value];
   if (chars.length > limit) {

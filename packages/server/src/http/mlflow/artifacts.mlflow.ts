@@ -1,7 +1,7 @@
 import { extname, posix } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '@flywheel/contract';
-import { normalizeArtifactPath, type ArtifactStore } from '../../artifacts/index.js';
+import { contentDisposition, normalizeArtifactPath, type ArtifactStore } from '../../artifacts/index.js';
 
 /** The scheme of artifact URIs that clients resolve to this server's artifact proxy. */
 export const PROXY_SCHEME = 'mlflow-artifacts:';
@@ -48,6 +48,26 @@ export async function listRunArtifacts(store: ArtifactStore, artifactUri: string
 
 const pathParam = (req: FastifyRequest) => normalizeArtifactPath((req.params as { '*': string })['*'] ?? '');
 
+/** The store prefix of dataset files, which the datasets service owns (see DatasetsService). */
+const DATASETS_PREFIX = 'datasets';
+
+/**
+ * A normalized path the proxy may write or delete: anything but the dataset files. Those are
+ * immutable (a version's content hash must keep describing its bytes) and are only ever written
+ * by /api/v1/datasets; the proxy may still read them.
+ */
+function writablePath(path: string): string {
+  // Compared case-insensitively: on a case-insensitive file system 'Datasets/…' is the same folder.
+  const top = path.split('/', 1)[0]!.toLowerCase();
+  if (top === DATASETS_PREFIX) {
+    throw new DomainError(
+      'NOT_ALLOWED',
+      `Permission denied for artifact path '${path}': dataset files are immutable and managed through /api/v1/datasets; the artifact proxy may read them but not write or delete them.`,
+    );
+  }
+  return path;
+}
+
 /**
  * MLflow's artifact proxy (`/api/2.0/mlflow-artifacts/...`): clients given a `mlflow-artifacts:/`
  * URI upload, list, download and delete through the server and never see the storage behind it.
@@ -72,19 +92,19 @@ export async function registerArtifactProxy(app: FastifyInstance, store: Artifac
       return reply
         .header('content-type', MIME[extname(path).toLowerCase()] ?? 'application/octet-stream')
         .header('content-length', size)
-        .header('content-disposition', `attachment; filename="${posix.basename(path).replace(/"/g, '')}"`)
+        .header('content-disposition', contentDisposition(posix.basename(path)))
         .header('x-content-type-options', 'nosniff')
         .send(stream);
     });
     app.put(`${prefix}/artifacts/*`, async (req) => {
-      const path = pathParam(req);
+      const path = writablePath(pathParam(req));
       if (path === '') throw new DomainError('INVALID_INPUT', 'Invalid artifact path: an upload needs a file path.');
       const body = (req.body ?? Buffer.alloc(0)) as NodeJS.ReadableStream | Buffer;
       await store.put(path, body);
       return {};
     });
     app.delete(`${prefix}/artifacts/*`, async (req) => {
-      await store.delete(pathParam(req));
+      await store.delete(writablePath(pathParam(req)));
       return {};
     });
     // The client falls back to a single PUT when it reads exactly this message.

@@ -329,6 +329,61 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(readdirSync(dataDir).filter((n) => n.includes(marker)), []);
     });
 
+    test('names outside Latin-1 download with a safe Content-Disposition; control characters are refused', async () => {
+      const cases: [string, string][] = [
+        ['モデル.bin', `attachment; filename="___.bin"; filename*=UTF-8''${encodeURIComponent('モデル.bin')}`],
+        ['a b.txt', 'attachment; filename="a b.txt"'],
+        ["q\"uote's (1)*.txt", `attachment; filename="q_uote's (1)*.txt"; filename*=UTF-8''q%22uote%27s%20%281%29%2A.txt`],
+      ];
+      for (const [name, expected] of cases) {
+        const bytes = Buffer.from(`bytes of ${name}`);
+        const path = `${base}/names/${encodeURIComponent(name)}`;
+        assert.deepEqual(ok(await put(path, bytes)), {}, name);
+        for (const get of [() => download(path), () => raw('GET', `${PROXY}/${path}`)]) {
+          const r = await get();
+          assert.equal(r.status, 200, name);
+          assert.ok(r.raw.equals(bytes), name);
+          assert.equal(Number(r.headers['content-length']), bytes.length);
+          const header = String(r.headers['content-disposition']);
+          assert.equal(header, expected);
+          // What a client makes of it: filename* when present, else the quoted fallback.
+          const star = /filename\*=UTF-8''([^;]+)/.exec(header);
+          assert.equal(star ? decodeURIComponent(star[1]!) : /filename="([^"]*)"/.exec(header)![1], name);
+        }
+      }
+      for (const bad of ['%0A', '%0D', '%09', '%1F', '%7F']) {
+        const path = `${base}/names/bad${bad}name.txt`;
+        fails(await put(path, Buffer.from('x')), 400, 'INVALID_PARAMETER_VALUE', /control characters/);
+        fails(await download(path), 400, 'INVALID_PARAMETER_VALUE', /control characters/);
+        fails(await raw('GET', `${PROXY}/${path}`), 400, 'INVALID_PARAMETER_VALUE', /control characters/);
+      }
+      assert.deepEqual(filesUnder(join(root, base, 'names')).sort(), cases.map(([n]) => n).sort());
+    });
+
+    test('dataset files are read-only through the proxy: PUT and DELETE under datasets/ are 403 PERMISSION_DENIED', async () => {
+      const file = `datasets/proxied/1/${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}/data.csv`;
+      await platform.artifacts.put(file, Buffer.from('a\n1\n'));
+      const denied = /dataset files are immutable and managed through \/api\/v1\/datasets/;
+      for (const prefix of [PROXY, '/ajax-api/2.0/mlflow-artifacts/artifacts']) {
+        for (const p of [file, 'datasets/proxied/1/new.csv', 'datasets', 'datasets/', './datasets//proxied/1', 'Datasets/proxied/1/x.csv']) {
+          fails(await inject('PUT', `${prefix}/${p}`, Buffer.from('overwritten')), 403, 'PERMISSION_DENIED', denied);
+          fails(await inject('DELETE', `${prefix}/${p}`), 403, 'PERMISSION_DENIED', denied);
+        }
+        fails(await raw('PUT', `${prefix}/a/../${file}`, Buffer.from('overwritten')), 400, 'INVALID_PARAMETER_VALUE');
+      }
+      assert.equal(readFileSync(join(root, file), 'utf8'), 'a\n1\n', 'the dataset file is intact');
+      assert.ok(!existsSync(join(root, 'datasets', 'proxied', '1', 'new.csv')));
+      // Reads stay allowed.
+      const got = await download(file);
+      assert.equal(got.status, 200);
+      assert.equal(got.raw.toString(), 'a\n1\n');
+      assert.deepEqual(ok(await list('datasets/proxied/1')).files.length, 1);
+      // A name that merely starts with "datasets" is an ordinary path.
+      ok(await put(`${base}/datasets/x.txt`, Buffer.from('x')));
+      ok(await put('datasets-not/x.txt', Buffer.from('x')));
+      ok(await inject('DELETE', `${PROXY}/datasets-not`));
+    });
+
     test('upload paths: an empty or undecodable path is refused; odd but legal names work', async () => {
       fails(await inject('PUT', `${PROXY}/`, Buffer.from('x')), 400, 'INVALID_PARAMETER_VALUE');
       fails(await inject('PUT', `${PROXY}/${base}/bad%zz.txt`, Buffer.from('x')), 400, 'INVALID_PARAMETER_VALUE', /bad%zz/);

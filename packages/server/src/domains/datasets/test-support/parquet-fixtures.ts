@@ -190,11 +190,11 @@ export function checkMixedProfile(profile: DatasetProfile, opts: { ratioType?: '
 
   const flag = col('flag');
   assert.deepEqual([flag.type, flag.count, flag.missing], ['boolean', 5, 1]);
-  assert.deepEqual(flag.categorical, { distinct: 2, top: [{ value: 'true', count: 3 }, { value: 'false', count: 2 }] });
+  assert.deepEqual(flag.categorical, { distinct: 2, distinctExact: true, top: [{ value: 'true', count: 3 }, { value: 'false', count: 2 }] });
 
   const city = col('city');
   assert.deepEqual([city.type, city.count, city.missing], ['string', 5, 1]);
-  assert.deepEqual(city.categorical, { distinct: 3, top: [{ value: 'Paris', count: 3 }, { value: 'Lyon', count: 1 }, { value: 'Nice', count: 1 }] });
+  assert.deepEqual(city.categorical, { distinct: 3, distinctExact: true, top: [{ value: 'Paris', count: 3 }, { value: 'Lyon', count: 1 }, { value: 'Nice', count: 1 }] });
 
   const ts = col('ts');
   assert.deepEqual([ts.type, ts.count, ts.missing], ['datetime', 5, 1]);
