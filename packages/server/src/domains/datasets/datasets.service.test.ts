@@ -13,14 +13,8 @@ import { datasetsMigrations } from './datasets.migrations.js';
 import { DatasetsRepository } from './datasets.repository.js';
 import { DatasetsService } from './datasets.service.js';
 import { checkMixedProfile, MIXED_CSV, mixedParquet, writeParquet } from './test-support/parquet-fixtures.js';
+import { rejectsWith } from '../../test-support/assertions.js';
 
-const rejectsWith = (p: Promise<unknown>, code: DomainError['code'], re: RegExp) =>
-  assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof DomainError, `expected a DomainError, got ${String(e)}`);
-    assert.equal(e.code, code);
-    assert.match(e.message, re);
-    return true;
-  });
 
 const CSV1 = 'id,score,group\n1,0.5,a\n2,1.5,b\n3,,a\n';
 const CSV2 = 'id,score,group\n1,0.5,a\n2,1.5,b\n3,2.5,a\n4,3.5,c\n';

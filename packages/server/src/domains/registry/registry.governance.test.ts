@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DomainError } from '@flywheel/contract';
 import { LocalFsArtifactStore } from '../../artifacts/index.js';
 import { createTestStore, DIALECTS } from '../../store/test-support/stores.js';
 import type { Store } from '../../store/index.js';
@@ -11,14 +10,8 @@ import { registryMigrations } from './registry.migrations.js';
 import { RegistryRepository } from './registry.repository.js';
 import { RegistryService } from './registry.service.js';
 import { classifierModel, DT, onnxModel, tensor } from './test-support/onnx-models.js';
+import { rejectsWith } from '../../test-support/assertions.js';
 
-const rejectsWith = (p: Promise<unknown>, code: DomainError['code'], re: RegExp) =>
-  assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof DomainError, `expected a DomainError, got ${String(e)}`);
-    assert.equal(e.code, code);
-    assert.match(e.message, re);
-    return true;
-  });
 
 const run = (n: number) => n.toString(16).padStart(32, '0');
 const folder = (r: string) => `0/${r}/artifacts/model`;

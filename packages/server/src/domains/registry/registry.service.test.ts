@@ -3,21 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DomainError } from '@flywheel/contract';
 import { LocalFsArtifactStore } from '../../artifacts/index.js';
 import { createTestStore, DIALECTS } from '../../store/test-support/stores.js';
 import type { Store } from '../../store/index.js';
 import { registryMigrations } from './registry.migrations.js';
 import { RegistryRepository } from './registry.repository.js';
 import { RegistryService } from './registry.service.js';
+import { rejectsWith } from '../../test-support/assertions.js';
 
-const rejectsWith = (p: Promise<unknown>, code: DomainError['code'], re: RegExp) =>
-  assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof DomainError, `expected a DomainError, got ${String(e)}`);
-    assert.equal(e.code, code);
-    assert.match(e.message, re);
-    return true;
-  });
 
 const RUN = '0123456789abcdef0123456789abcdef';
 const src = (run = RUN) => `mlflow-artifacts:/0/${run}/artifacts/model`;

@@ -1,19 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DomainError } from '@flywheel/contract';
 import { createTestStore, DIALECTS } from '../../store/test-support/stores.js';
 import type { Store } from '../../store/index.js';
 import { trackingMigrations } from './tracking.migrations.js';
 import { TrackingRepository } from './tracking.repository.js';
 import { TrackingService, sampleSteps } from './tracking.service.js';
+import { rejectsWith } from '../../test-support/assertions.js';
 
-const rejectsWith = (p: Promise<unknown>, code: DomainError['code'], re: RegExp) =>
-  assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof DomainError, `expected a DomainError, got ${String(e)}`);
-    assert.equal(e.code, code);
-    assert.match(e.message, re);
-    return true;
-  });
 
 for (const dialect of DIALECTS) {
   describe(`TrackingService on ${dialect}`, () => {
