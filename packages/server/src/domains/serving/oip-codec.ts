@@ -1,0 +1,232 @@
+/**
+ * Open Inference Protocol v2 (KServe V2) REST inference request / response JSON ↔ {@link Tensor}s.
+ * Pure: no I/O. Tensor data in JSON is row-major, flat or nested (nested arrays are flattened).
+ * See https://kserve.github.io/website/docs/concepts/architecture/data-plane/v2-protocol
+ */
+import { DomainError } from '@flywheel/contract';
+import { elementCount, formatShape, type Tensor, type TensorType } from './model-runtime.js';
+
+/** Every datatype the protocol defines. */
+export const OIP_DATATYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] as const;
+export type OipDatatype = (typeof OIP_DATATYPES)[number];
+
+/** The protocol datatypes this server takes and returns, with their tensor types. */
+const TO_TENSOR: Partial<Record<OipDatatype, TensorType>> = {
+  BOOL: 'bool',
+  INT32: 'int32',
+  INT64: 'int64',
+  FP32: 'float32',
+  FP64: 'float64',
+  BYTES: 'string',
+};
+const TO_OIP: Record<TensorType, OipDatatype> = { bool: 'BOOL', int32: 'INT32', int64: 'INT64', float32: 'FP32', float64: 'FP64', string: 'BYTES' };
+
+export type OipParameters = Record<string, string | number | boolean>;
+export type OipData = unknown[];
+
+export interface OipRequestInput {
+  name: string;
+  shape: number[];
+  datatype: OipDatatype;
+  parameters?: OipParameters;
+  data: OipData;
+}
+export interface OipInferenceRequest {
+  id?: string;
+  parameters?: OipParameters;
+  inputs: OipRequestInput[];
+  outputs?: { name: string; parameters?: OipParameters }[];
+}
+export interface OipResponseOutput {
+  name: string;
+  shape: number[];
+  datatype: OipDatatype;
+  parameters?: OipParameters;
+  data: (number | string | boolean)[];
+}
+export interface OipInferenceResponse {
+  model_name: string;
+  model_version?: string;
+  id?: string;
+  parameters?: OipParameters;
+  outputs: OipResponseOutput[];
+}
+
+/** A decoded request: tensors by input name, and the requested outputs (all when absent). */
+export interface DecodedOipRequest {
+  id?: string;
+  parameters?: OipParameters;
+  inputs: Record<string, Tensor>;
+  outputs?: string[];
+}
+
+const invalid = (message: string) => new DomainError('INVALID_INPUT', message);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function flatten(data: unknown[], out: unknown[] = []): unknown[] {
+  for (const v of data) {
+    if (Array.isArray(v)) flatten(v, out);
+    else out.push(v);
+  }
+  return out;
+}
+
+function parameters(v: unknown, where: string): OipParameters | undefined {
+  if (v === undefined) return undefined;
+  if (!isObject(v)) throw invalid(`${where}: 'parameters' must be an object.`);
+  return v as OipParameters;
+}
+
+function decodeData(name: string, datatype: OipDatatype, type: TensorType, flat: unknown[]): Tensor['data'] {
+  const bad = (i: number, what: string) =>
+    invalid(`input '${name}': data[${i}] is ${JSON.stringify(flat[i]) ?? String(flat[i])}, not ${what} (datatype ${datatype}).`);
+  switch (type) {
+    case 'float32':
+    case 'float64': {
+      const out = type === 'float32' ? new Float32Array(flat.length) : new Float64Array(flat.length);
+      flat.forEach((v, i) => {
+        if (typeof v !== 'number') throw bad(i, 'a number');
+        out[i] = v;
+      });
+      return out;
+    }
+    case 'int32': {
+      const out = new Int32Array(flat.length);
+      flat.forEach((v, i) => {
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < -2147483648 || v > 2147483647) throw bad(i, 'a 32-bit integer');
+        out[i] = v;
+      });
+      return out;
+    }
+    case 'int64': {
+      const out = new BigInt64Array(flat.length);
+      flat.forEach((v, i) => {
+        // Integers beyond 2^53 lose precision as JSON numbers; a decimal string keeps them exact.
+        if (typeof v === 'number' && Number.isSafeInteger(v)) out[i] = BigInt(v);
+        else if (typeof v === 'string' && /^-?\d{1,19}$/.test(v) && BigInt.asIntN(64, BigInt(v)) === BigInt(v)) out[i] = BigInt(v);
+        else throw bad(i, 'a 64-bit integer');
+      });
+      return out;
+    }
+    case 'bool': {
+      const out = new Uint8Array(flat.length);
+      flat.forEach((v, i) => {
+        if (typeof v === 'boolean') out[i] = v ? 1 : 0;
+        else if (v === 0 || v === 1) out[i] = v;
+        else throw bad(i, 'a boolean');
+      });
+      return out;
+    }
+    case 'string':
+      return flat.map((v, i) => {
+        if (typeof v !== 'string') throw bad(i, 'a string');
+        return v;
+      });
+  }
+}
+
+/** One request input → a tensor; throws `INVALID_INPUT` naming the input. */
+export function decodeOipInput(raw: unknown, index: number): [string, Tensor] {
+  if (!isObject(raw)) throw invalid(`inputs[${index}] must be an object with name, shape, datatype and data.`);
+  const name = raw.name;
+  if (typeof name !== 'string' || name === '') throw invalid(`inputs[${index}]: 'name' must be a non-empty string.`);
+  const { shape, datatype, data } = raw;
+  if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
+    throw invalid(`input '${name}': 'shape' must be a list of non-negative integers.`);
+  }
+  if (typeof datatype !== 'string') throw invalid(`input '${name}': 'datatype' must be a string such as FP32.`);
+  if (!(OIP_DATATYPES as readonly string[]).includes(datatype)) {
+    throw invalid(`input '${name}': unknown datatype '${datatype}' (one of ${OIP_DATATYPES.join(', ')}).`);
+  }
+  const type = TO_TENSOR[datatype as OipDatatype];
+  if (!type) {
+    throw invalid(`input '${name}': datatype ${datatype} is not supported by this server (supported: ${Object.keys(TO_TENSOR).join(', ')}).`);
+  }
+  parameters(raw.parameters, `input '${name}'`);
+  if (!Array.isArray(data)) throw invalid(`input '${name}': 'data' must be an array (flat or nested, row-major).`);
+  const flat = flatten(data);
+  const dims = shape as number[];
+  const n = elementCount(dims);
+  if (flat.length !== n) throw invalid(`input '${name}': shape ${formatShape(dims)} needs ${n} values, 'data' has ${flat.length}.`);
+  return [name, { type, shape: [...dims], data: decodeData(name, datatype as OipDatatype, type, flat) }];
+}
+
+/** An inference request body (parsed JSON) → tensors. Throws `INVALID_INPUT` naming the problem. */
+export function decodeOipRequest(body: unknown): DecodedOipRequest {
+  if (!isObject(body)) throw invalid('The inference request must be a JSON object with an "inputs" list.');
+  if (!Array.isArray(body.inputs) || body.inputs.length === 0) throw invalid('The inference request needs a non-empty "inputs" list.');
+  if (body.id !== undefined && typeof body.id !== 'string') throw invalid("'id' must be a string.");
+  const inputs: Record<string, Tensor> = {};
+  body.inputs.forEach((raw, i) => {
+    const [name, t] = decodeOipInput(raw, i);
+    if (Object.hasOwn(inputs, name)) throw invalid(`input '${name}' is given more than once.`);
+    inputs[name] = t;
+  });
+  const out: DecodedOipRequest = { inputs };
+  if (body.id !== undefined) out.id = body.id;
+  const params = parameters(body.parameters, 'The inference request');
+  if (params) out.parameters = params;
+  if (body.outputs !== undefined) {
+    if (!Array.isArray(body.outputs)) throw invalid("'outputs' must be a list of {name}.");
+    out.outputs = body.outputs.map((o, i) => {
+      if (!isObject(o) || typeof o.name !== 'string' || o.name === '') throw invalid(`outputs[${i}] must be an object with a non-empty 'name'.`);
+      return o.name;
+    });
+  }
+  return out;
+}
+
+/** A tensor's data as JSON values: int64 beyond ±2^53 as decimal strings, bool as true/false. */
+function jsonData(t: Tensor): (number | string | boolean)[] {
+  switch (t.type) {
+    case 'int64':
+      return Array.from(t.data as BigInt64Array, (v) => {
+        const n = Number(v);
+        return Number.isSafeInteger(n) ? n : v.toString();
+      });
+    case 'bool':
+      return Array.from(t.data as Uint8Array, (v) => v !== 0);
+    case 'string':
+      return [...(t.data as string[])];
+    default:
+      return Array.from(t.data as Float32Array | Float64Array | Int32Array);
+  }
+}
+
+/** A tensor as a protocol tensor object (response output or request input; data flat). */
+export function encodeOipTensor(name: string, t: Tensor): OipResponseOutput {
+  return { name, shape: [...t.shape], datatype: TO_OIP[t.type], data: jsonData(t) };
+}
+
+/** Model outputs → an inference response, outputs in the order given. */
+export function encodeOipResponse(opts: { modelName: string; modelVersion?: string; id?: string; outputs: Record<string, Tensor> }): OipInferenceResponse {
+  const res: OipInferenceResponse = { model_name: opts.modelName, outputs: [] };
+  if (opts.modelVersion !== undefined) res.model_version = opts.modelVersion;
+  if (opts.id !== undefined) res.id = opts.id;
+  res.outputs = Object.entries(opts.outputs).map(([name, t]) => encodeOipTensor(name, t));
+  return res;
+}
+
+/** Tensors → an inference request (for clients and tests). */
+export function encodeOipRequest(inputs: Record<string, Tensor>, opts: { id?: string; outputs?: string[] } = {}): OipInferenceRequest {
+  const req: OipInferenceRequest = { inputs: Object.entries(inputs).map(([name, t]) => encodeOipTensor(name, t)) };
+  if (opts.id !== undefined) req.id = opts.id;
+  if (opts.outputs) req.outputs = opts.outputs.map((name) => ({ name }));
+  return req;
+}
+
+/** An inference response → tensors by output name (for clients and tests). */
+export function decodeOipResponse(body: unknown): { modelName: string; modelVersion?: string; id?: string; outputs: Record<string, Tensor> } {
+  if (!isObject(body) || typeof body.model_name !== 'string' || !Array.isArray(body.outputs)) {
+    throw invalid('An inference response needs "model_name" and an "outputs" list.');
+  }
+  const outputs: Record<string, Tensor> = {};
+  body.outputs.forEach((raw, i) => {
+    const [name, t] = decodeOipInput(raw, i);
+    outputs[name] = t;
+  });
+  const res: { modelName: string; modelVersion?: string; id?: string; outputs: Record<string, Tensor> } = { modelName: body.model_name, outputs };
+  if (typeof body.model_version === 'string') res.modelVersion = body.model_version;
+  if (typeof body.id === 'string') res.id = body.id;
+  return res;
+}
