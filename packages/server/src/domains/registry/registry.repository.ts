@@ -2,7 +2,6 @@ import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { DialectName } from '../../store/index.js';
 import { likeToGlob } from '../../store/index.js';
 import type { RegistryClause, RegistryComparator, RegistryOrder } from './registry.search.js';
-import { validateNoNul } from './registry.validation.js';
 import type {
   ModelCardRow,
   ModelVersionApprovalRow,
@@ -55,7 +54,6 @@ export class RegistryRepository {
   // ---- registered models -------------------------------------------------------------------
 
   async insertModel(row: RegisteredModelRow): Promise<void> {
-    validateNoNul('description', row.description);
     await this.db.insertInto('registered_models').values(row).execute();
   }
 
@@ -70,7 +68,6 @@ export class RegistryRepository {
   }
 
   async updateModel(name: string, patch: Partial<Pick<RegisteredModelRow, 'description' | 'last_updated_time'>>): Promise<void> {
-    validateNoNul('description', patch.description);
     await this.db.updateTable('registered_models').set(patch).where('name', '=', name).execute();
   }
 
@@ -141,11 +138,6 @@ export class RegistryRepository {
   // ---- model versions ------------------------------------------------------------------------
 
   async insertVersion(row: ModelVersionRow): Promise<void> {
-    // The service does not check these free-text fields; PostgreSQL cannot store a NUL in them.
-    validateNoNul('description', row.description);
-    validateNoNul('source', row.source);
-    validateNoNul('run_id', row.run_id);
-    validateNoNul('run_link', row.run_link);
     await this.db.insertInto('model_versions').values(row).execute();
   }
 
@@ -154,7 +146,6 @@ export class RegistryRepository {
   }
 
   async updateVersion(name: string, version: number, patch: ModelVersionPatch): Promise<void> {
-    validateNoNul('description', patch.description);
     await this.db.updateTable('model_versions').set(patch).where('name', '=', name).where('version', '=', version).execute();
   }
 

@@ -29,6 +29,7 @@ import {
   validateAlias,
   validateMaxResults,
   validateModelName,
+  validateNoNul,
   validateTag,
   type Stage,
 } from './registry.validation.js';
@@ -242,6 +243,7 @@ export class RegistryService {
   async createRegisteredModel(input: { name: string; tags?: Tag[] | undefined; description?: string | undefined }): Promise<RegisteredModel> {
     const name = validateModelName(input.name);
     const tags = (input.tags ?? []).map((t) => validateTag(t.key, t.value));
+    validateNoNul('description', input.description);
     const now = this.clock.now();
     return this.repo.transaction(async (repo) => {
       if (await repo.getModel(name)) throw alreadyExists(name);
@@ -271,6 +273,7 @@ export class RegistryService {
 
   async updateRegisteredModel(name: string, description: string | undefined): Promise<RegisteredModel> {
     validateModelName(name);
+    validateNoNul('description', description);
     const now = this.clock.now();
     return this.repo.transaction(async (repo) => {
       await this.requireModel(repo, name);
@@ -372,6 +375,7 @@ export class RegistryService {
   }): Promise<ModelVersion> {
     const name = validateModelName(input.name);
     const tags = (input.tags ?? []).map((t) => validateTag(t.key, t.value));
+    for (const [what, value] of [['description', input.description], ['source', input.source], ['run_id', input.runId], ['run_link', input.runLink]] as const) validateNoNul(what, value);
     await this.requireModel(this.repo, name);
     // Read before the transaction: no file I/O while holding the database's write lock.
     const signature = await this.extractSignature(name, input.source);
@@ -416,6 +420,7 @@ export class RegistryService {
 
   async updateModelVersion(name: string, version: string, description: string | undefined): Promise<ModelVersion> {
     validateModelName(name);
+    validateNoNul('description', description);
     const v = parseVersion(version);
     const now = this.clock.now();
     return this.repo.transaction(async (repo) => {

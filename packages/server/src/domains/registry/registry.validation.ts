@@ -18,15 +18,8 @@ export const ACTIVE_STAGES: readonly Stage[] = ['Staging', 'Production'];
 
 const VALID_TAG_NAME = /^[/\w.\- :]*$/;
 
-/**
- * Refuses a NUL character (U+0000): PostgreSQL's text type cannot store it, so it would fail
- * there (and only there) as a server error.
- */
-export function validateNoNul(what: string, value: unknown): void {
-  if (typeof value === 'string' && value.includes('\u0000')) {
-    throw invalid(`Invalid value for ${what}: it must not contain the NUL character (\\u0000).`);
-  }
-}
+export { validateNoNul } from '../../lib/text.js';
+import { validateNoNul } from '../../lib/text.js';
 
 export function validateLength(what: string, value: string, limit: number): void {
   validateNoNul(what, value);

@@ -30,15 +30,8 @@ export function validateKey(kind: 'metric' | 'parameter' | 'tag', key: unknown):
   return key;
 }
 
-/**
- * Refuses a NUL character (U+0000): PostgreSQL's text type cannot store it, so it would fail
- * there (and only there) as a server error.
- */
-export function validateNoNul(what: string, value: unknown): void {
-  if (typeof value === 'string' && value.includes('\u0000')) {
-    throw invalid(`Invalid value for ${what}: it must not contain the NUL character (\\u0000).`);
-  }
-}
+export { validateNoNul } from '../../lib/text.js';
+import { validateNoNul } from '../../lib/text.js';
 
 /**
  * Lengths are in characters (code points), as Python counts them, not UTF-16 units. Every
