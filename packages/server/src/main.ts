@@ -101,7 +101,9 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   const datasets = new DatasetsService({ repo: new DatasetsRepository(store.tables(), store.dialect), clock, artifacts });
   const lineage = createLineage(tracking, registry, datasets);
 
+  let closing: Promise<void> | undefined;
   const app = await createApp({
+    isClosing: () => closing !== undefined,
     logger,
     bodyLimitBytes: config.server.bodyLimitBytes,
     version: VERSION,
@@ -118,7 +120,6 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   await registerMlflowApi(app, { tracking, registry, artifacts });
   await app.ready();
 
-  let closing: Promise<void> | undefined;
   return {
     app,
     store,

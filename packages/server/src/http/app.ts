@@ -14,6 +14,8 @@ export interface AppOptions {
   version: string;
   /** Readiness: every check must answer true for `/ready` to be 200. */
   readinessChecks: Record<string, () => Promise<boolean>>;
+  /** True once shutdown has begun: responses then close their connection. */
+  isClosing?: () => boolean;
 }
 
 /** A native API error: `{"error": {"code": "NOT_FOUND", "message": "…"}}` with the catalogue's status. */
@@ -74,6 +76,14 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('onResponse', async (req, reply) => {
     req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
   });
+  // During shutdown, a keep-alive connection is closed after the response it is finishing, so
+  // closing waits for in-flight requests only, not for idle keep-alive timeouts.
+  const isClosing = opts.isClosing;
+  if (isClosing) {
+    app.addHook('onSend', async (_req, reply) => {
+      if (isClosing()) reply.header('connection', 'close');
+    });
+  }
   registerJsonBody(app);
   app.setErrorHandler(nativeErrorHandler);
   app.setNotFoundHandler((req, reply) => {
