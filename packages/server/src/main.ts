@@ -10,18 +10,19 @@ import { TrackingRepository, TrackingService, trackingMigrations, trackingRoutes
 import { RegistryRepository, RegistryService, registryMigrations, registryRoutes } from './domains/registry/index.js';
 import { DatasetsRepository, DatasetsService, datasetsMigrations, datasetsRoutes } from './domains/datasets/index.js';
 import { LineageService, lineageRoutes, type LineageDatasetVersion } from './domains/lineage/index.js';
+import { DeploymentsService, OnnxModelRuntime, ServingRepository, servingMigrations, servingRoutes } from './domains/serving/index.js';
 import type { DatasetVersion } from '@flywheel/contract';
 import { systemClock, type Clock } from './lib/clock.js';
 import { VERSION } from './version.js';
 
 /** Every domain's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS = [trackingMigrations, registryMigrations, datasetsMigrations];
+export const MIGRATIONS = [trackingMigrations, registryMigrations, datasetsMigrations, servingMigrations];
 
 export interface Platform {
   app: FastifyInstance;
   store: Store;
   artifacts: ArtifactStore;
-  services: { tracking: TrackingService; registry: RegistryService; datasets: DatasetsService; lineage: LineageService };
+  services: { tracking: TrackingService; registry: RegistryService; datasets: DatasetsService; lineage: LineageService; deployments: DeploymentsService };
   logger: Logger;
   /** Stops accepting requests, lets in-flight ones finish, then closes the store. */
   close(): Promise<void>;
@@ -100,6 +101,17 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   });
   const datasets = new DatasetsService({ repo: new DatasetsRepository(store.tables(), store.dialect), clock, artifacts });
   const lineage = createLineage(tracking, registry, datasets);
+  const runtime = new OnnxModelRuntime();
+  const deployments = new DeploymentsService({
+    repo: new ServingRepository(store.tables(), store.dialect),
+    registry,
+    artifacts,
+    runtime,
+    clock,
+    logger: logger.child({ domain: 'serving' }),
+  });
+  // Every deployment's models are loaded and warmed before the server takes traffic.
+  await deployments.start();
 
   let closing: Promise<void> | undefined;
   const app = await createApp({
@@ -117,6 +129,8 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   // Its own scope: dataset uploads add content-type parsers for CSV and Parquet bodies.
   await app.register(async (scope) => datasetsRoutes(scope, { datasets }));
   await app.register(async (scope) => lineageRoutes(scope, { lineage }));
+  // Own scope: the gateway answers in the Open Inference Protocol's and MLflow's error shapes.
+  await app.register(async (scope) => servingRoutes(scope, { deployments }));
   await registerMlflowApi(app, { tracking, registry, artifacts });
   await app.ready();
 
@@ -124,11 +138,13 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     app,
     store,
     artifacts,
-    services: { tracking, registry, datasets, lineage },
+    services: { tracking, registry, datasets, lineage, deployments },
     logger,
     close() {
       closing ??= (async () => {
         await app.close();
+        await deployments.close();
+        await runtime.close();
         await store.close();
         if (artifacts instanceof S3ArtifactStore) artifacts.destroy();
       })();

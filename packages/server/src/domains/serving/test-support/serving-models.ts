@@ -43,13 +43,13 @@ export const LOGISTIC_W = Array.from({ length: 10 }, (_, i) => ((i % 3) - 1) * 0
 export const LOGISTIC_B = -0.3;
 
 /** Logistic regression over 10 float features: `p = sigmoid(x · W + b)`, x [batch, 10] → p [batch, 1]. */
-export function logisticModel(): Uint8Array {
+export function logisticModel(w: readonly number[] = LOGISTIC_W, b: number = LOGISTIC_B): Uint8Array {
   return graphModel({
     inputs: [tensor('x', DT.FLOAT, ['batch', 10])],
     outputs: [tensor('p', DT.FLOAT, ['batch', 1])],
     initializers: [
-      { name: 'W', dims: [10, 1], floats: LOGISTIC_W },
-      { name: 'b', dims: [1], floats: [LOGISTIC_B] },
+      { name: 'W', dims: [10, 1], floats: [...w] },
+      { name: 'b', dims: [1], floats: [b] },
     ],
     nodes: [
       { op: 'MatMul', inputs: ['x', 'W'], outputs: ['xw'] },
@@ -60,8 +60,8 @@ export function logisticModel(): Uint8Array {
 }
 
 /** The logistic model's prediction for one row, in float64 JS. */
-export function logisticJs(row: readonly number[]): number {
-  const z = row.reduce((s, v, i) => s + v * LOGISTIC_W[i]!, LOGISTIC_B);
+export function logisticJs(row: readonly number[], w: readonly number[] = LOGISTIC_W, b: number = LOGISTIC_B): number {
+  const z = row.reduce((s, v, i) => s + v * w[i]!, b);
   return 1 / (1 + Math.exp(-z));
 }
 

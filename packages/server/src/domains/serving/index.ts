@@ -1,0 +1,8 @@
+/** Model serving: deployments (revisioned variant configs over registry versions) and the inference gateway (OIP v2, MLflow scoring). */
+export { DeploymentsService, validateConfig, VARIANT_HEADER, INFERENCE_ID_HEADER, DEFAULT_ROUTING_KEY_HEADER } from './deployments.service.js';
+export type { Deployment, DeploymentConfig, VariantConfig, DeploymentsDeps, ModelVersionSource, RoutingTable } from './deployments.service.js';
+export { ServingRepository } from './serving.repository.js';
+export { servingMigrations } from './serving.migrations.js';
+export { servingRoutes } from './serving.routes.js';
+export { OnnxModelRuntime } from './onnx-runtime.js';
+export type { ModelRuntime } from './model-runtime.js';

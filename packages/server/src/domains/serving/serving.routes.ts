@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { ErrorResponse, isDomainError, type TensorSpec } from '@flywheel/contract';
+import {
+  INFERENCE_ID_HEADER,
+  VARIANT_HEADER,
+  VARIANT_ROLES,
+  type Deployment,
+  type DeploymentsService,
+  type LiveVariant,
+  type RoutingTable,
+} from './deployments.service.js';
+import { decodeOipRequest, encodeOipResponse } from './oip-codec.js';
+import { decodeInvocations, encodeMlflowPredictions, tableToTensors } from './mlflow-invocations-codec.js';
+import type { Tensor } from './model-runtime.js';
+
+const tags = ['serving'];
+const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+
+const Variant = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }),
+  model: Type.Object({
+    name: Type.String({ minLength: 1, maxLength: 256 }),
+    version: Type.Union([Type.String({ pattern: '^[1-9][0-9]{0,9}$' }), Type.Integer({ minimum: 1 })]),
+  }, { additionalProperties: false }),
+  role: Type.Union(VARIANT_ROLES.map((r) => Type.Literal(r)), { description: "'shadow' variants get no routed traffic yet" }),
+  weight: Type.Number({ minimum: 0, maximum: 100, description: 'Share of traffic; non-shadow weights sum to 100' }),
+}, { additionalProperties: false });
+const Config = Type.Object({
+  variants: Type.Array(Variant, { minItems: 1, maxItems: 16 }),
+  routingKey: Type.Optional(Type.Object({ header: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }, { additionalProperties: false })),
+}, { additionalProperties: false });
+const DeploymentSchema = Type.Object({
+  name: Type.String(),
+  revision: Type.Integer(),
+  config: Config,
+  createdAt: Type.Number({ description: 'ms since epoch' }),
+  updatedAt: Type.Number({ description: 'ms since epoch (the current revision)' }),
+  createdBy: Type.Union([Type.String(), Type.Null()], { description: 'Who wrote the current revision' }),
+});
+const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) });
+
+/** Values for the protocol's datatype names. */
+const OIP_TYPE: Record<string, string> = { float32: 'FP32', float64: 'FP64', int32: 'INT32', int64: 'INT64', bool: 'BOOL', string: 'BYTES' };
+const oipTensorMeta = (s: TensorSpec) => ({
+  name: s.name,
+  datatype: OIP_TYPE[s.elemType] ?? s.elemType.toUpperCase(),
+  shape: (s.shape ?? [-1]).map((d) => (typeof d === 'number' ? d : -1)),
+});
+
+const header = (req: FastifyRequest, name: string): string | undefined => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+/** The variant for this request, from the explicit-variant header or the routing-key headers. */
+function pick(deployments: DeploymentsService, req: FastifyRequest, name: string): { table: RoutingTable; variant: LiveVariant } {
+  const explicit = header(req, VARIANT_HEADER);
+  const table = deployments.table(name);
+  let key: string | undefined;
+  for (const h of table.keyHeaders) {
+    key = header(req, h);
+    if (key !== undefined) break;
+  }
+  return deployments.route(name, { variant: explicit, key });
+}
+
+function statusOf(error: FastifyError | Error): number {
+  if (isDomainError(error)) return error.status;
+  const fe = error as FastifyError;
+  if (fe.validation) return 400;
+  return fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 500;
+}
+
+/** Open Inference Protocol errors: `{"error": "…"}` with the status. */
+function oipErrorHandler(error: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
+  const status = statusOf(error);
+  if (status >= 500) req.log.error({ err: error }, 'inference failed');
+  return reply.status(status).send({ error: status >= 500 && !isDomainError(error) ? 'Internal error.' : error.message });
+}
+
+/** MLflow scoring-server errors: `{"error_code": "BAD_REQUEST", "message": "…"}`. */
+function mlflowErrorHandler(error: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
+  const status = statusOf(error);
+  if (status >= 500) req.log.error({ err: error }, 'invocation failed');
+  const code = isDomainError(error) ? ({ 404: 'RESOURCE_DOES_NOT_EXIST', 400: 'BAD_REQUEST' } as Record<number, string>)[status] ?? error.code : status === 400 ? 'BAD_REQUEST' : 'INTERNAL_ERROR';
+  return reply.status(status).send({ error_code: code, message: status >= 500 && !isDomainError(error) ? 'Internal error.' : error.message });
+}
+
+/**
+ * Serving over HTTP: the native deployments API under /api/v1/deployments, the Open Inference
+ * Protocol v2 gateway under /v2, and MLflow scoring under /deployments/:name. Register in its own
+ * scope (it adds a text/csv body parser and its own error shapes).
+ */
+export async function servingRoutes(app: FastifyInstance, deps: { deployments: DeploymentsService }): Promise<void> {
+  const { deployments } = deps;
+
+  // ---- native API ------------------------------------------------------------------------------
+  await app.register(async (api) => {
+    api.post('/api/v1/deployments', {
+      schema: {
+        tags,
+        summary: 'Create a deployment (revision 1); its models are loaded before it answers',
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }), config: Config }, { additionalProperties: false }),
+        response: { 201: DeploymentSchema, ...errors },
+      },
+    }, async (req, reply) => {
+      const b = req.body as { name: string; config: unknown };
+      return reply.status(201).send(await deployments.create({ name: b.name, config: b.config }));
+    });
+
+    api.get('/api/v1/deployments', {
+      schema: { tags, summary: 'List deployments with their current configs', response: { 200: Type.Object({ deployments: Type.Array(DeploymentSchema) }) } },
+    }, async () => ({ deployments: await deployments.list() }));
+
+    api.get('/api/v1/deployments/:name', {
+      schema: { tags, summary: 'Get a deployment', params: NameParams, response: { 200: DeploymentSchema, ...errors } },
+    }, async (req) => deployments.get((req.params as { name: string }).name));
+
+    api.get('/api/v1/deployments/:name/revisions', {
+      schema: {
+        tags,
+        summary: "A deployment's revisions, newest first",
+        params: NameParams,
+        response: { 200: Type.Object({ revisions: Type.Array(Type.Object({ revision: Type.Integer(), config: Config, createdAt: Type.Number(), createdBy: Type.Union([Type.String(), Type.Null()]) })) }), ...errors },
+      },
+    }, async (req) => ({ revisions: await deployments.revisions((req.params as { name: string }).name) }));
+
+    api.put('/api/v1/deployments/:name', {
+      schema: {
+        tags,
+        summary: 'Update a deployment: writes a new revision and switches traffic once its models are warm',
+        params: NameParams,
+        body: Type.Object({ config: Config }, { additionalProperties: false }),
+        response: { 200: DeploymentSchema, ...errors },
+      },
+    }, async (req) => deployments.update((req.params as { name: string }).name, (req.body as { config: unknown }).config));
+
+    api.post('/api/v1/deployments/:name/rollback', {
+      schema: { tags, summary: 'Re-activate the previous revision (as a new revision)', params: NameParams, response: { 200: DeploymentSchema, ...errors } },
+    }, async (req) => deployments.rollback((req.params as { name: string }).name));
+
+    api.delete('/api/v1/deployments/:name', {
+      schema: { tags, summary: 'Delete a deployment and unload its models', params: NameParams, response: { 204: Type.Null(), ...errors } },
+    }, async (req, reply) => {
+      await deployments.delete((req.params as { name: string }).name);
+      return reply.status(204).send();
+    });
+  });
+
+  // ---- Open Inference Protocol v2 -----------------------------------------------------------------
+  await app.register(async (oip) => {
+    oip.setErrorHandler(oipErrorHandler);
+    oip.get('/v2/health/live', async () => ({ live: true }));
+    oip.get('/v2/health/ready', async (_req, reply) => reply.status(deployments.ready ? 200 : 503).send({ ready: deployments.ready }));
+    oip.get('/v2/models/:name', { schema: { params: NameParams } }, async (req) => {
+      const table = deployments.table((req.params as { name: string }).name);
+      const sig = table.primary.loaded.signature;
+      return {
+        name: table.name,
+        versions: [...new Set(table.variants.map((v) => v.model.version))],
+        platform: 'onnxruntime',
+        inputs: sig.inputs.map(oipTensorMeta),
+        outputs: (sig.outputs ?? []).map(oipTensorMeta),
+      };
+    });
+    oip.get('/v2/models/:name/ready', { schema: { params: NameParams } }, async (req, reply) => {
+      const name = (req.params as { name: string }).name;
+      const ready = deployments.isReady(name);
+      if (ready === undefined) return reply.status(404).send({ error: `Deployment '${name}' does not exist.` });
+      return reply.status(ready ? 200 : 503).send({ name, ready });
+    });
+    oip.post('/v2/models/:name/infer', { schema: { params: NameParams } }, async (req, reply) => {
+      const name = (req.params as { name: string }).name;
+      const decoded = decodeOipRequest(req.body);
+      const id = decoded.id ?? randomUUID();
+      // Pick and call without an await in between: a swap cannot unload the picked model first.
+      const { variant } = pick(deployments, req, name);
+      const outputs = await variant.loaded.run(decoded.inputs, decoded.outputs ? { outputs: decoded.outputs } : {});
+      const res = encodeOipResponse({ modelName: name, modelVersion: variant.model.version, id, outputs });
+      res.parameters = { ...(res.parameters ?? {}), variant: variant.name };
+      return reply.header(VARIANT_HEADER, variant.name).header(INFERENCE_ID_HEADER, id).send(res);
+    });
+  });
+
+  // ---- MLflow scoring ------------------------------------------------------------------------------
+  await app.register(async (mlflow) => {
+    mlflow.setErrorHandler(mlflowErrorHandler);
+    mlflow.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    mlflow.get('/deployments/:name/ping', { schema: { params: NameParams } }, async (req, reply) => {
+      deployments.table((req.params as { name: string }).name);
+      return reply.type('text/plain').send('\n');
+    });
+    mlflow.get('/deployments/:name/version', { schema: { params: NameParams } }, async (req) => {
+      const table = deployments.table((req.params as { name: string }).name);
+      return {
+        deployment: table.name,
+        revision: table.revision,
+        variants: table.variants.map((v) => ({ name: v.name, role: v.role, weight: v.weight, model: v.model })),
+      };
+    });
+    mlflow.post('/deployments/:name/invocations', { schema: { params: NameParams } }, async (req, reply) => {
+      const name = (req.params as { name: string }).name;
+      deployments.table(name); // 404 before reading the body's format
+      const table = decodeInvocations(req.body, req.headers['content-type'] ?? 'application/json');
+      const id = randomUUID();
+      const { variant } = pick(deployments, req, name);
+      const inputs: Record<string, Tensor> = tableToTensors(table, variant.loaded.signature.inputs);
+      const outputs = await variant.loaded.run(inputs);
+      return reply.header(VARIANT_HEADER, variant.name).header(INFERENCE_ID_HEADER, id).send(encodeMlflowPredictions(outputs));
+    });
+  });
+}
+
+export type { Deployment };
