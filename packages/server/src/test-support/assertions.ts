@@ -9,3 +9,12 @@ export const rejectsWith = (p: Promise<unknown>, code: DomainError['code'], re: 
     assert.match(e.message, re);
     return true;
   });
+
+/** Asserts that `fn` throws an INVALID_INPUT DomainError whose message matches `re`. */
+export const throwsInvalid = (fn: () => unknown, re: RegExp) =>
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof DomainError, `expected a DomainError, got ${String(e)}`);
+    assert.equal(e.code, 'INVALID_INPUT');
+    assert.match(e.message, re);
+    return true;
+  });

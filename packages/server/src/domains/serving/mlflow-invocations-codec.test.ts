@@ -1,16 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DomainError, type TensorSpec } from '@flywheel/contract';
+import type { TensorSpec } from '@flywheel/contract';
 import { decodeInvocations, encodeMlflowPredictions, tableToTensors } from './mlflow-invocations-codec.js';
+import { throwsInvalid } from '../../test-support/assertions.js';
 
-function invalid(fn: () => unknown, message: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof DomainError, `expected a DomainError, got ${String(e)}`);
-    assert.equal(e.code, 'INVALID_INPUT');
-    assert.match(e.message, message);
-    return true;
-  });
-}
+const invalid = throwsInvalid;
 
 const JSON_T = 'application/json';
 const X3: TensorSpec[] = [{ name: 'x', elemType: 'float32', shape: ['batch', 3] }];

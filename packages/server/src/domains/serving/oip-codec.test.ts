@@ -1,17 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DomainError } from '@flywheel/contract';
 import { decodeOipRequest, decodeOipResponse, encodeOipRequest, encodeOipResponse } from './oip-codec.js';
 import type { Tensor } from './model-runtime.js';
+import { throwsInvalid } from '../../test-support/assertions.js';
 
-function invalid(fn: () => unknown, message: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof DomainError, `expected a DomainError, got ${String(e)}`);
-    assert.equal(e.code, 'INVALID_INPUT');
-    assert.match(e.message, message);
-    return true;
-  });
-}
+const invalid = throwsInvalid;
 
 const input = (over: Record<string, unknown>) => ({ inputs: [{ name: 'x', shape: [2, 2], datatype: 'FP32', data: [1, 2, 3, 4], ...over }] });
 
