@@ -10,7 +10,7 @@ import { TrackingRepository, TrackingService, trackingMigrations, trackingRoutes
 import { RegistryRepository, RegistryService, registryMigrations, registryRoutes } from './domains/registry/index.js';
 import { DatasetsRepository, DatasetsService, datasetsMigrations, datasetsRoutes } from './domains/datasets/index.js';
 import { LineageService, lineageRoutes, type LineageDatasetVersion } from './domains/lineage/index.js';
-import { DeploymentsService, OnnxModelRuntime, ServingRepository, servingMigrations, servingRoutes } from './domains/serving/index.js';
+import { DeploymentsService, GroupCommitPredictionLog, OnnxModelRuntime, PredictionsRepository, ServingRepository, servingMigrations, servingRoutes } from './domains/serving/index.js';
 import type { DatasetVersion } from '@flywheel/contract';
 import { systemClock, type Clock } from './lib/clock.js';
 import { VERSION } from './version.js';
@@ -112,6 +112,12 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   });
   // Every deployment's models are loaded and warmed before the server takes traffic.
   await deployments.start();
+  // 'sync': a prediction is answered only once it is committed to the log (group commit).
+  const predictionRepo = new PredictionsRepository(store.tables(), store.dialect);
+  const predictionLog = new GroupCommitPredictionLog(predictionRepo, {
+    durability: 'sync',
+    onError: (err, lost) => logger.error({ err, lost }, 'prediction log write failed'),
+  });
 
   let closing: Promise<void> | undefined;
   const app = await createApp({
@@ -130,7 +136,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   await app.register(async (scope) => datasetsRoutes(scope, { datasets }));
   await app.register(async (scope) => lineageRoutes(scope, { lineage }));
   // Own scope: the gateway answers in the Open Inference Protocol's and MLflow's error shapes.
-  await app.register(async (scope) => servingRoutes(scope, { deployments }));
+  await app.register(async (scope) => servingRoutes(scope, { deployments, predictions: { log: predictionLog, repo: predictionRepo } }));
   await registerMlflowApi(app, { tracking, registry, artifacts });
   await app.ready();
 
@@ -143,6 +149,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     close() {
       closing ??= (async () => {
         await app.close();
+        await predictionLog.close();
         await deployments.close();
         await runtime.close();
         await store.close();

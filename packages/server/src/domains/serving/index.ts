@@ -6,3 +6,7 @@ export { servingMigrations } from './serving.migrations.js';
 export { servingRoutes } from './serving.routes.js';
 export { OnnxModelRuntime } from './onnx-runtime.js';
 export type { ModelRuntime } from './model-runtime.js';
+export { GroupCommitPredictionLog, payloadJson, MAX_ENTRY_JSON } from './prediction-log.js';
+export type { PredictionLog, PredictionEntry, PredictionLogStats, Durability } from './prediction-log.js';
+export { PredictionsRepository } from './predictions.repository.js';
+export type { PredictionsDeps } from './serving.routes.js';

@@ -26,5 +26,27 @@ export const servingMigrations: DomainMigrations = (dialect) => {
           PRIMARY KEY (deployment, revision))`.execute(db);
       },
     },
+    // The prediction log. On SQLite `id INTEGER PRIMARY KEY` is the rowid itself (a plain rowid
+    // table: no separate key index, unlike a TEXT/UUID key); on PostgreSQL a bigserial. Secondary
+    // indexes: (deployment, ts, id) for "a day of one deployment, newest first" scans and keyset
+    // paging (SQLite appends the rowid to every index anyway), (inference_id) for joining actuals.
+    '0301_serving_predictions': {
+      async up(db: Kysely<unknown>) {
+        await sql`CREATE TABLE predictions (
+          id ${sql.raw(dialect === 'postgres' ? 'bigserial' : 'INTEGER')} PRIMARY KEY,
+          inference_id TEXT NOT NULL,
+          deployment TEXT NOT NULL,
+          variant TEXT NOT NULL,
+          model_name TEXT NOT NULL,
+          model_version TEXT NOT NULL,
+          ts ${sql.raw(t.bigint)} NOT NULL,
+          latency_us ${sql.raw(t.bigint)} NOT NULL,
+          inputs TEXT NOT NULL,
+          outputs TEXT NOT NULL,
+          status SMALLINT NOT NULL)`.execute(db);
+        await sql`CREATE INDEX predictions_deployment_ts ON predictions (deployment, ts${sql.raw(dialect === 'postgres' ? ', id' : '')})`.execute(db);
+        await sql`CREATE INDEX predictions_inference_id ON predictions (inference_id)`.execute(db);
+      },
+    },
   };
 };

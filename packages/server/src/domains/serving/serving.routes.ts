@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { ErrorResponse, isDomainError, type TensorSpec } from '@flywheel/contract';
+import { DomainError, ErrorResponse, isDomainError, type TensorSpec } from '@flywheel/contract';
 import {
   INFERENCE_ID_HEADER,
   VARIANT_HEADER,
@@ -13,7 +13,9 @@ import {
 } from './deployments.service.js';
 import { decodeOipRequest, encodeOipResponse } from './oip-codec.js';
 import { decodeInvocations, encodeMlflowPredictions, tableToTensors } from './mlflow-invocations-codec.js';
-import type { Tensor } from './model-runtime.js';
+import type { RunOptions, Tensor } from './model-runtime.js';
+import { payloadJson, TRUNCATED_KEY, type PredictionLog } from './prediction-log.js';
+import type { PredictionRow, PredictionsRepository } from './predictions.repository.js';
 
 const tags = ['serving'];
 const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
@@ -40,6 +42,47 @@ const DeploymentSchema = Type.Object({
   createdBy: Type.Union([Type.String(), Type.Null()], { description: 'Who wrote the current revision' }),
 });
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) });
+
+const PredictionSchema = Type.Object({
+  inferenceId: Type.String(),
+  deployment: Type.String(),
+  variant: Type.String(),
+  model: Type.Object({ name: Type.String(), version: Type.String() }),
+  timestamp: Type.Number({ description: 'ms since epoch (request received)' }),
+  latencyUs: Type.Number({ description: 'Model call time, µs' }),
+  status: Type.Integer({ description: '0 = answered, else the HTTP status the caller got' }),
+  inputs: Type.Unknown({ description: '{name: {type, shape, data}}; when truncated {"$truncated": …, shapes}' }),
+  outputs: Type.Unknown(),
+  truncated: Type.Boolean({ description: 'Payload above 1 MB: only shapes were kept' }),
+});
+const toPrediction = (r: PredictionRow) => {
+  const inputs = JSON.parse(r.inputs) as unknown;
+  return {
+    inferenceId: r.inference_id,
+    deployment: r.deployment,
+    variant: r.variant,
+    model: { name: r.model_name, version: r.model_version },
+    timestamp: Number(r.ts),
+    latencyUs: Number(r.latency_us),
+    status: Number(r.status),
+    inputs,
+    outputs: JSON.parse(r.outputs) as unknown,
+    truncated: typeof inputs === 'object' && inputs !== null && TRUNCATED_KEY in inputs,
+  };
+};
+const encodeCursor = (r: PredictionRow) => Buffer.from(`${Number(r.ts)}:${Number(r.id)}`).toString('base64url');
+function decodeCursor(token: string | undefined): { ts: number; id: number } | undefined {
+  if (!token) return undefined;
+  const m = /^(\d{1,16}):(\d{1,19})$/.exec(Buffer.from(token, 'base64url').toString());
+  if (!m) throw new DomainError('INVALID_INPUT', 'pageToken: not a token this server issued.');
+  return { ts: Number(m[1]), id: Number(m[2]) };
+}
+
+/** The prediction log as the routes use it: `log` to append, `repo` to read. */
+export interface PredictionsDeps {
+  log: PredictionLog;
+  repo: PredictionsRepository;
+}
 
 /** Values for the protocol's datatype names. */
 const OIP_TYPE: Record<string, string> = { float32: 'FP32', float64: 'FP64', int32: 'INT32', int64: 'INT64', bool: 'BOOL', string: 'BYTES' };
@@ -93,8 +136,48 @@ function mlflowErrorHandler(error: FastifyError | Error, req: FastifyRequest, re
  * Protocol v2 gateway under /v2, and MLflow scoring under /deployments/:name. Register in its own
  * scope (it adds a text/csv body parser and its own error shapes).
  */
-export async function servingRoutes(app: FastifyInstance, deps: { deployments: DeploymentsService }): Promise<void> {
-  const { deployments } = deps;
+export async function servingRoutes(app: FastifyInstance, deps: { deployments: DeploymentsService; predictions?: PredictionsDeps }): Promise<void> {
+  const { deployments, predictions } = deps;
+
+  /**
+   * Runs the model and logs the call (answered or failed) under `id`. In sync mode the reply waits
+   * for the commit (group-committed with concurrent requests); a failed log write fails the request,
+   * so nothing answered is missing from the log.
+   */
+  const runLogged = async (name: string, id: string, variant: LiveVariant, inputs: Record<string, Tensor>, opts: RunOptions = {}): Promise<Record<string, Tensor>> => {
+    const ts = Date.now();
+    const t0 = process.hrtime.bigint();
+    let outputs: Record<string, Tensor> | undefined;
+    let failure: unknown;
+    try {
+      outputs = await variant.loaded.run(inputs, opts);
+    } catch (e) {
+      failure = e;
+    }
+    if (predictions) {
+      const latencyUs = Number((process.hrtime.bigint() - t0) / 1000n);
+      const payload = payloadJson(inputs, outputs);
+      await predictions.log.append({
+        inference_id: id,
+        deployment: name,
+        variant: variant.name,
+        model_name: variant.model.name,
+        model_version: variant.model.version,
+        ts,
+        latency_us: latencyUs,
+        inputs: payload.inputs,
+        outputs: payload.outputs,
+        status: failure === undefined ? 0 : statusOf(failure as Error),
+      });
+    }
+    if (failure !== undefined) throw failure;
+    return outputs!;
+  };
+  /** The caller's inference id (OIP body `id`, else the x-flywheel-inference-id header), else a new UUID. */
+  const inferenceId = (req: FastifyRequest, fromBody?: string): string => {
+    const h = header(req, INFERENCE_ID_HEADER);
+    return fromBody ?? (h && h.length <= 256 ? h : randomUUID());
+  };
 
   // ---- native API ------------------------------------------------------------------------------
   await app.register(async (api) => {
@@ -147,6 +230,43 @@ export async function servingRoutes(app: FastifyInstance, deps: { deployments: D
       await deployments.delete((req.params as { name: string }).name);
       return reply.status(204).send();
     });
+
+    if (predictions) {
+      api.get('/api/v1/deployments/:name/predictions', {
+        schema: {
+          tags,
+          summary: "A deployment's logged predictions, newest first, paged",
+          params: NameParams,
+          querystring: Type.Object({
+            since: Type.Optional(Type.Integer({ minimum: 0, description: 'ms since epoch, inclusive' })),
+            until: Type.Optional(Type.Integer({ minimum: 0, description: 'ms since epoch, exclusive' })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+            pageToken: Type.Optional(Type.String({ maxLength: 256 })),
+          }, { additionalProperties: false }),
+          response: { 200: Type.Object({ predictions: Type.Array(PredictionSchema), nextPageToken: Type.Optional(Type.String()) }), ...errors },
+        },
+      }, async (req) => {
+        const q = req.query as { since?: number; until?: number; limit?: number; pageToken?: string };
+        const limit = q.limit ?? 100;
+        const rows = await predictions.repo.list((req.params as { name: string }).name, { since: q.since, until: q.until, before: decodeCursor(q.pageToken), limit: limit + 1 });
+        const page = rows.slice(0, limit);
+        return { predictions: page.map(toPrediction), ...(rows.length > limit ? { nextPageToken: encodeCursor(page[page.length - 1]!) } : {}) };
+      });
+
+      api.get('/api/v1/predictions/:inferenceId', {
+        schema: {
+          tags,
+          summary: 'A logged prediction by inference id',
+          params: Type.Object({ inferenceId: Type.String({ minLength: 1, maxLength: 256 }) }),
+          response: { 200: PredictionSchema, ...errors },
+        },
+      }, async (req) => {
+        const id = (req.params as { inferenceId: string }).inferenceId;
+        const rows = await predictions.repo.getByInferenceId(id);
+        if (rows.length === 0) throw new DomainError('NOT_FOUND', `No prediction with inference id '${id}'.`);
+        return toPrediction(rows[rows.length - 1]!);
+      });
+    }
   });
 
   // ---- Open Inference Protocol v2 -----------------------------------------------------------------
@@ -174,10 +294,10 @@ export async function servingRoutes(app: FastifyInstance, deps: { deployments: D
     oip.post('/v2/models/:name/infer', { schema: { params: NameParams } }, async (req, reply) => {
       const name = (req.params as { name: string }).name;
       const decoded = decodeOipRequest(req.body);
-      const id = decoded.id ?? randomUUID();
+      const id = inferenceId(req, decoded.id);
       // Pick and call without an await in between: a swap cannot unload the picked model first.
       const { variant } = pick(deployments, req, name);
-      const outputs = await variant.loaded.run(decoded.inputs, decoded.outputs ? { outputs: decoded.outputs } : {});
+      const outputs = await runLogged(name, id, variant, decoded.inputs, decoded.outputs ? { outputs: decoded.outputs } : {});
       const res = encodeOipResponse({ modelName: name, modelVersion: variant.model.version, id, outputs });
       res.parameters = { ...(res.parameters ?? {}), variant: variant.name };
       return reply.header(VARIANT_HEADER, variant.name).header(INFERENCE_ID_HEADER, id).send(res);
@@ -204,10 +324,10 @@ export async function servingRoutes(app: FastifyInstance, deps: { deployments: D
       const name = (req.params as { name: string }).name;
       deployments.table(name); // 404 before reading the body's format
       const table = decodeInvocations(req.body, req.headers['content-type'] ?? 'application/json');
-      const id = randomUUID();
+      const id = inferenceId(req);
       const { variant } = pick(deployments, req, name);
       const inputs: Record<string, Tensor> = tableToTensors(table, variant.loaded.signature.inputs);
-      const outputs = await variant.loaded.run(inputs);
+      const outputs = await runLogged(name, id, variant, inputs);
       return reply.header(VARIANT_HEADER, variant.name).header(INFERENCE_ID_HEADER, id).send(encodeMlflowPredictions(outputs));
     });
   });

@@ -1,0 +1,171 @@
+import type { Tensor } from './model-runtime.js';
+import type { NewPrediction, PredictionsRepository } from './predictions.repository.js';
+
+/** One prediction to log (the row without its storage id). */
+export type PredictionEntry = NewPrediction;
+
+/**
+ * `sync` (default): `append` resolves once the entry is committed (durable across a process kill;
+ * across power loss too with SQLite's synchronous=FULL / PostgreSQL's synchronous_commit=on).
+ * `fast`: `append` resolves at once; entries are written in the background from a bounded queue;
+ * what overflows the queue, fails to write, or is still queued when the process dies is lost —
+ * the first two are counted in `stats().dropped`.
+ */
+export type Durability = 'sync' | 'fast';
+
+export interface PredictionLogStats {
+  /** Entries waiting for a flush (not counting the flush running now). */
+  queued: number;
+  written: number;
+  dropped: number;
+  /** Write transactions run (each holds every entry queued when it started, up to the batch cap). */
+  flushes: number;
+}
+
+/** The port the gateway logs through. */
+export interface PredictionLog {
+  readonly durability: Durability;
+  /** Sync: resolves when committed, rejects if the write failed. Fast: resolves immediately. */
+  append(entry: PredictionEntry): Promise<void>;
+  stats(): PredictionLogStats;
+  /** Resolves once everything appended before the call is written (or dropped). */
+  flush(): Promise<void>;
+  /** Flushes what is queued; later appends are refused (sync) or dropped (fast). */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  entry: PredictionEntry;
+  resolve?: () => void;
+  reject?: (e: unknown) => void;
+}
+
+export interface GroupCommitOptions {
+  durability?: Durability;
+  /** Fast mode: entries held at most; beyond it appends are dropped and counted. Default 100k. */
+  maxQueue?: number;
+  /** Entries per write transaction at most. Default 10k. */
+  maxBatch?: number;
+  /** Told about failed background writes (fast mode). */
+  onError?: (err: unknown, lost: number) => void;
+}
+
+/**
+ * Group commit over a {@link PredictionsRepository}: one writer at a time; whatever arrives while a
+ * write runs is written together by the next one (one multi-row INSERT, one commit), so N
+ * concurrent requests cost about as many commits as there are write round-trips in their span,
+ * not N. An idle log starts a write on the next setImmediate, so a lone request waits for one commit.
+ */
+export class GroupCommitPredictionLog implements PredictionLog {
+  readonly durability: Durability;
+  private readonly maxQueue: number;
+  private readonly maxBatch: number;
+  private queue: Pending[] = [];
+  private running: Promise<void> | undefined;
+  private closed = false;
+  private readonly counters = { written: 0, dropped: 0, flushes: 0 };
+
+  constructor(
+    private readonly repo: PredictionsRepository,
+    private readonly opts: GroupCommitOptions = {},
+  ) {
+    this.durability = opts.durability ?? 'sync';
+    this.maxQueue = opts.maxQueue ?? 100_000;
+    this.maxBatch = opts.maxBatch ?? 10_000;
+  }
+
+  append(entry: PredictionEntry): Promise<void> {
+    if (this.durability === 'fast') {
+      if (this.closed || this.queue.length >= this.maxQueue) this.counters.dropped++;
+      else {
+        this.queue.push({ entry });
+        this.kick();
+      }
+      return Promise.resolve();
+    }
+    if (this.closed) return Promise.reject(new Error('The prediction log is closed.'));
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ entry, resolve, reject });
+      this.kick();
+    });
+  }
+
+  stats(): PredictionLogStats {
+    return { queued: this.queue.length, ...this.counters };
+  }
+
+  async flush(): Promise<void> {
+    while (this.running || this.queue.length > 0) {
+      this.kick();
+      await this.running;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    this.running = (async () => {
+      // Let everything that completes in this turn of the event loop (other requests' model calls)
+      // join the first batch; costs no measurable latency to a lone request.
+      await new Promise<void>((r) => setImmediate(r));
+      while (this.queue.length > 0) {
+        const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
+        this.queue = this.queue.length <= this.maxBatch ? [] : this.queue.slice(this.maxBatch);
+        try {
+          await this.repo.insertBatch(batch.map((p) => p.entry));
+          this.counters.flushes++;
+          this.counters.written += batch.length;
+          for (const p of batch) p.resolve?.();
+        } catch (e) {
+          this.counters.flushes++;
+          if (this.durability === 'fast') {
+            this.counters.dropped += batch.length;
+            this.opts.onError?.(e, batch.length);
+          }
+          for (const p of batch) p.reject?.(e);
+        }
+      }
+    })().finally(() => {
+      this.running = undefined;
+      // Appends that ran between the loop's last check and here found `running` still set.
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+}
+
+/** A single entry's inputs + outputs JSON above this many characters is logged truncated. */
+export const MAX_ENTRY_JSON = 1024 * 1024;
+
+/** Key of the marker object that replaces a truncated payload (`inputs` and `outputs` both). */
+export const TRUNCATED_KEY = '$truncated';
+
+const tensorJson = (t: Tensor): unknown => ({
+  type: t.type,
+  shape: t.shape,
+  data: t.data instanceof BigInt64Array ? Array.from(t.data, (v) => v.toString()) : Array.from(t.data as ArrayLike<number | string>),
+});
+
+/**
+ * Compact JSON of what was sent to / returned by the model: `{name: {type, shape, data}}` (int64
+ * as decimal strings). When the two together exceed `max` characters, each becomes
+ * `{"$truncated": {"chars": n}, "shapes": {name: {type, shape}}}` — valid JSON, flagged.
+ */
+export function payloadJson(inputs: Record<string, Tensor>, outputs: Record<string, Tensor> | undefined, max = MAX_ENTRY_JSON): { inputs: string; outputs: string; truncated: boolean } {
+  const encode = (ts: Record<string, Tensor>) => JSON.stringify(Object.fromEntries(Object.entries(ts).map(([k, t]) => [k, tensorJson(t)])));
+  const shapes = (ts: Record<string, Tensor>, chars: number) =>
+    JSON.stringify({ [TRUNCATED_KEY]: { chars }, shapes: Object.fromEntries(Object.entries(ts).map(([k, t]) => [k, { type: t.type, shape: t.shape }])) });
+  // Cheap size guess first: skip building a huge string we would throw away.
+  const elements = (ts: Record<string, Tensor>) => Object.values(ts).reduce((n, t) => n + t.data.length, 0);
+  const guess = elements(inputs) + (outputs ? elements(outputs) : 0);
+  if (guess > max) {
+    return { inputs: shapes(inputs, -1), outputs: outputs ? shapes(outputs, -1) : 'null', truncated: true };
+  }
+  const i = encode(inputs);
+  const o = outputs ? encode(outputs) : 'null';
+  if (i.length + o.length <= max) return { inputs: i, outputs: o, truncated: false };
+  return { inputs: shapes(inputs, i.length), outputs: outputs ? shapes(outputs, o.length) : 'null', truncated: true };
+}
