@@ -202,20 +202,7 @@ export type NativeModelVersion = Static<typeof NativeModelVersion>;
 
 /** A version with what governance needs at a glance. */
 export const ModelVersionDetail = Type.Object({
-  name: Type.String(),
-  version: Type.String(),
-  creationTimestamp: Type.Number(),
-  lastUpdatedTimestamp: Type.Number(),
-  userId: Type.Optional(Type.String()),
-  currentStage: Type.String(),
-  description: Type.Optional(Type.String()),
-  source: Type.Optional(Type.String()),
-  runId: Type.Optional(Type.String()),
-  runLink: Type.Optional(Type.String()),
-  status: Type.String(),
-  statusMessage: Type.Optional(Type.String()),
-  tags: Type.Array(Tag),
-  aliases: Type.Array(Type.String()),
+  ...NativeModelVersion.properties,
   signature: Type.Union([ModelSignature, Type.Null()]),
   card: Type.Union([Type.Object({ status: ModelCardStatus, riskRating: Type.Union([RiskRating, Type.Null()]) }), Type.Null()]),
   approval: ApprovalDecision,

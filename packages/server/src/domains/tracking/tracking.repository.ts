@@ -447,14 +447,6 @@ export class TrackingRepository {
       .execute();
   }
 
-  /** Points of `key` for several runs with step in [startStep, endStep], ordered by run then step. */
-  metricHistoryRange(runIds: readonly string[], key: string, startStep: number | null, endStep: number | null): Promise<MetricRow[]> {
-    let q = this.db.selectFrom('metrics').selectAll().where('run_uuid', 'in', runIds).where('key', '=', key);
-    if (startStep !== null) q = q.where('step', '>=', startStep);
-    if (endStep !== null) q = q.where('step', '<=', endStep);
-    return q.orderBy('run_uuid').orderBy('step').orderBy('timestamp').execute();
-  }
-
   /** The distinct steps at which one run logged a metric, ascending, within [startStep, endStep]. */
   async metricSteps(runId: string, key: string, startStep: number | null, endStep: number | null): Promise<number[]> {
     let q = this.db.selectFrom('metrics').select('step').distinct().where('run_uuid', '=', runId).where('key', '=', key);

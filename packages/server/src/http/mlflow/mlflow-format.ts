@@ -3,10 +3,8 @@ import type { DatasetInput, Experiment, Metric, Run, RunInfo, Tag } from '@flywh
 // MLflow's responses are proto2 messages as JSON: snake_case names, int64 as numbers, unset
 // fields and empty lists left out, and non-finite doubles as the strings protobuf uses.
 
-export function mlflowDouble(v: number): number | string {
-  if (Number.isFinite(v)) return v;
-  return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
-}
+export { jsonDouble as mlflowDouble } from '../../lib/json-double.js';
+import { jsonDouble as mlflowDouble } from '../../lib/json-double.js';
 
 const tagsOrOmit = (tags: Tag[]) => (tags.length ? { tags: tags.map((t) => ({ key: t.key, value: t.value })) } : {});
 

@@ -1,4 +1,4 @@
-import { DomainError } from '@flywheel/contract';
+import { DomainError, type Tag } from '@flywheel/contract';
 
 // MLflow's handlers validate every field with the same two messages; we use them word for word
 // so that scripts which parse MLflow errors keep working.
@@ -169,4 +169,9 @@ export function mlflowRequestOf(req: { method: string; body: unknown; query: unk
   const bodyHasFields = body !== null && typeof body === 'object' && Object.keys(body).length > 0;
   if (req.method === 'GET' || (req.method === 'DELETE' && !bodyHasFields)) return MlflowRequest.fromQuery(req.query);
   return new MlflowRequest(body);
+}
+
+/** The `tags` (or another repeated `{key, value}` field) of an MLflow request message. */
+export function tagsOf(req: MlflowRequest, field = 'tags'): Tag[] {
+  return req.messages(field).map((t) => ({ key: t.string('key', { required: true }), value: t.string('value') ?? '' }));
 }

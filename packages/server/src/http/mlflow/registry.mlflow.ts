@@ -1,7 +1,7 @@
 import type { Tag } from '@flywheel/contract';
 import type { ModelVersion, RegisteredModel, RegistryService } from '../../domains/registry/index.js';
 import type { MlflowEndpoint } from './tracking.mlflow.js';
-import { MlflowRequest } from './mlflow-request.js';
+import { MlflowRequest, tagsOf } from './mlflow-request.js';
 
 export interface MlflowRegistryDeps {
   registry: RegistryService;
@@ -42,10 +42,6 @@ export function formatRegisteredModel(m: RegisteredModel) {
     ...tagsOrOmit(m.tags),
     ...(m.aliases.length ? { aliases: m.aliases.map((a) => ({ alias: a.alias, version: a.version })) } : {}),
   };
-}
-
-function tagsOf(req: MlflowRequest): Tag[] {
-  return req.messages('tags').map((t) => ({ key: t.string('key', { required: true }), value: t.string('value') ?? '' }));
 }
 
 /** `version` is a string in the proto; a bare JSON number is accepted too. */

@@ -1,8 +1,8 @@
-import { DomainError, RUN_STATUSES, isDomainError, type DatasetInput, type Tag } from '@flywheel/contract';
+import { DomainError, RUN_STATUSES, isDomainError, type DatasetInput } from '@flywheel/contract';
 import type { TrackingService } from '../../domains/tracking/index.js';
 import type { ArtifactStore } from '../../artifacts/index.js';
 import { formatExperiment, formatMetric, formatRun, formatRunInfo, mlflowDouble } from './mlflow-format.js';
-import { MlflowRequest } from './mlflow-request.js';
+import { MlflowRequest, tagsOf } from './mlflow-request.js';
 import { listRunArtifacts } from './artifacts.mlflow.js';
 
 const VIEW_TYPES = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'] as const;
@@ -34,20 +34,6 @@ function metricOf(m: MlflowRequest) {
     );
   }
   return { key, value, timestamp, step: m.int64('step') };
-}
-
-/**
- * The tags of a request, one per key: as in MLflow, the last value sent for a key wins. (Sent
- * through, a repeated key would make one upsert touch the same row twice, which PostgreSQL refuses.)
- */
-function tagsOf(req: MlflowRequest, field = 'tags'): Tag[] {
-  const byKey = new Map<string, string>();
-  for (const t of req.messages(field)) {
-    const key = t.string('key', { required: true });
-    byKey.delete(key);
-    byKey.set(key, t.string('value') ?? '');
-  }
-  return [...byKey].map(([key, value]) => ({ key, value }));
 }
 
 /** The MLflow tracking REST API (service.proto) over the tracking service. */
