@@ -4,3 +4,4 @@ export { LocalFsArtifactStore } from './local-fs.js';
 export { S3ArtifactStore } from './s3.js';
 export { createArtifactStore, checkArtifactStore, describeArtifactStore } from './create-artifact-store.js';
 export { contentDisposition } from './content-disposition.js';
+export { PROXY_SCHEME, proxiedStorePath, readArtifactBytes } from './proxied-uri.js';

@@ -5,4 +5,5 @@ export { RegistryRepository } from './registry.repository.js';
 export { registryMigrations } from './registry.migrations.js';
 export { registryRoutes } from './registry.routes.js';
 export { onnxSignature, onnxElemType } from './onnx-signature.js';
-export { findModelSignature, mlmodelSignature } from './model-signature.js';
+export { findModelSignature, locateModelFiles, mlmodelSignature } from './model-signature.js';
+export type { ModelFiles } from './model-signature.js';

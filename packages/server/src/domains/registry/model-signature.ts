@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { DomainError, type TensorSpec } from '@flywheel/contract';
-import { normalizeArtifactPath, type ArtifactStore } from '../../artifacts/index.js';
+import { proxiedStorePath, readArtifactBytes, type ArtifactEntry, type ArtifactStore } from '../../artifacts/index.js';
 import { onnxSignature } from './onnx-signature.js';
 
 /** What signature extraction found in a model version's source. */
@@ -12,38 +12,33 @@ export interface FoundSignature {
   file: string;
 }
 
-const PROXY_SCHEME = 'mlflow-artifacts:';
+/** Where a version's model lives in the artifact store: its ONNX file and its MLmodel file, if any. */
+export interface ModelFiles {
+  onnx: ArtifactEntry | undefined;
+  mlmodel: ArtifactEntry | undefined;
+}
 
 /**
- * The store-relative path behind a `mlflow-artifacts:/…` URI, or null for any other scheme.
- * (The same mapping as http/mlflow/artifacts.mlflow.ts `proxiedPath`; a domain does not import
- * from the HTTP layer.)
+ * The model files behind a `mlflow-artifacts:/…` source: the ONNX file is the source itself, or
+ * `model.onnx`, or the only `*.onnx` in the source folder. Null when the source is not in the
+ * store. Serving loads the same file the registry read the signature from.
  */
-export function storePathOf(uri: string): string | null {
-  if (!uri.startsWith(PROXY_SCHEME)) return null;
-  const rest = uri.slice(PROXY_SCHEME.length);
-  const path = rest.startsWith('//') ? rest.replace(/^\/\/[^/]*/, '') : rest;
-  return normalizeArtifactPath(path.replace(/^\/+/, ''));
+export async function locateModelFiles(store: ArtifactStore, source: string): Promise<ModelFiles | null> {
+  const root = proxiedStorePath(source);
+  if (root === null) return null;
+  const entry = await store.stat(root);
+  if (!entry) return null;
+  if (!entry.isDir) return { onnx: root.toLowerCase().endsWith('.onnx') ? entry : undefined, mlmodel: undefined };
+  const files = (await store.list(root)).filter((e) => !e.isDir);
+  const onnxFiles = files.filter((f) => f.path.toLowerCase().endsWith('.onnx'));
+  return {
+    onnx: onnxFiles.find((f) => posix.basename(f.path) === 'model.onnx') ?? (onnxFiles.length === 1 ? onnxFiles[0] : undefined),
+    mlmodel: files.find((f) => posix.basename(f.path) === 'MLmodel'),
+  };
 }
 
-async function readAll(store: ArtifactStore, path: string, size: number | undefined, maxBytes: number): Promise<Buffer> {
-  if (size !== undefined && size > maxBytes) {
-    throw new DomainError('PAYLOAD_TOO_LARGE', `Artifact '${path}' is ${size} bytes, more than the ${maxBytes} read for a signature.`);
-  }
-  const { stream } = await store.get(path);
-  const parts: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    total += b.length;
-    if (total > maxBytes) {
-      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-      throw new DomainError('PAYLOAD_TOO_LARGE', `Artifact '${path}' is more than the ${maxBytes} bytes read for a signature.`);
-    }
-    parts.push(b);
-  }
-  return Buffer.concat(parts);
-}
+const tooLarge = (maxBytes: number) => (path: string, size: number | undefined) =>
+  new DomainError('PAYLOAD_TOO_LARGE', `Artifact '${path}' is ${size === undefined ? 'more than' : `${size} bytes, more than`} the ${maxBytes} bytes read for a signature.`);
 
 /**
  * Looks for the model behind a version's `source` in the artifact store and reads its signature:
@@ -52,28 +47,20 @@ async function readAll(store: ArtifactStore, path: string, size: number | undefi
  * source is not in the store or holds neither; throws when a file is there but unreadable.
  */
 export async function findModelSignature(store: ArtifactStore, source: string, opts: { maxBytes: number }): Promise<FoundSignature | null> {
-  const root = storePathOf(source);
-  if (root === null) return null;
-  const entry = await store.stat(root);
-  if (!entry) return null;
-  if (!entry.isDir) {
-    if (!root.toLowerCase().endsWith('.onnx')) return null;
-    return { ...onnxSignature(await readAll(store, root, entry.fileSize, opts.maxBytes)), source: 'onnx', file: root };
-  }
-  const files = (await store.list(root)).filter((e) => !e.isDir);
-  const onnxFiles = files.filter((f) => f.path.toLowerCase().endsWith('.onnx'));
-  const onnxFile = onnxFiles.find((f) => posix.basename(f.path) === 'model.onnx') ?? (onnxFiles.length === 1 ? onnxFiles[0] : undefined);
-  const mlmodel = files.find((f) => posix.basename(f.path) === 'MLmodel');
+  const found = await locateModelFiles(store, source);
+  if (!found) return null;
+  const read = (f: ArtifactEntry, maxBytes: number) => readArtifactBytes(store, f.path, { size: f.fileSize, maxBytes, tooLarge: tooLarge(maxBytes) });
+  const { onnx: onnxFile, mlmodel } = found;
   let onnxError: unknown;
   if (onnxFile) {
     try {
-      return { ...onnxSignature(await readAll(store, onnxFile.path, onnxFile.fileSize, opts.maxBytes)), source: 'onnx', file: onnxFile.path };
+      return { ...onnxSignature(await read(onnxFile, opts.maxBytes)), source: 'onnx', file: onnxFile.path };
     } catch (e) {
       onnxError = e; // the MLmodel may still describe it
     }
   }
   if (mlmodel) {
-    const text = (await readAll(store, mlmodel.path, mlmodel.fileSize, Math.min(opts.maxBytes, 16 * 1024 * 1024))).toString('utf8');
+    const text = (await read(mlmodel, Math.min(opts.maxBytes, 16 * 1024 * 1024))).toString('utf8');
     const sig = mlmodelSignature(text);
     if (sig) return { ...sig, source: 'mlflow', file: mlmodel.path };
   }

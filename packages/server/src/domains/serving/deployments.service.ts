@@ -1,9 +1,7 @@
-import { posix } from 'node:path';
 import { DomainError, type TensorSpec } from '@flywheel/contract';
-import type { ArtifactStore } from '../../artifacts/index.js';
+import { readArtifactBytes, type ArtifactStore } from '../../artifacts/index.js';
 import type { Clock } from '../../lib/clock.js';
-import { onnxSignature } from '../registry/onnx-signature.js';
-import { storePathOf } from '../registry/model-signature.js';
+import { locateModelFiles, onnxSignature } from '../registry/index.js';
 import type { LoadedModel, ModelRuntime } from './model-runtime.js';
 import { rendezvousPick, weightedRandomPick } from './routing.js';
 import type { DeploymentRevisionRow, DeploymentRow, ServingRepository } from './serving.repository.js';
@@ -365,9 +363,13 @@ export class DeploymentsService {
       if (e instanceof DomainError && (e.code === 'NOT_FOUND' || e.code === 'INVALID_INPUT')) throw invalid(`${named}: ${e.message}`);
       throw e;
     }
-    const file = source ? await this.findOnnxFile(source) : null;
+    const file = source ? (await locateModelFiles(this.deps.artifacts, source))?.onnx : undefined;
     if (!file) throw invalid(`${named}: no ONNX file at its source '${source ?? ''}' (the source must be an .onnx file, or a folder holding model.onnx or a single *.onnx).`);
-    const bytes = await this.readFile(file.path, file.size);
+    const bytes = await readArtifactBytes(this.deps.artifacts, file.path, {
+      size: file.fileSize,
+      maxBytes: this.maxModelBytes,
+      tooLarge: (path, size) => invalid(`Model file '${path}' is ${size === undefined ? 'more than' : `${size} bytes, more than`} the ${this.maxModelBytes} bytes serving loads.`),
+    });
     let signature: { inputs: TensorSpec[]; outputs: TensorSpec[] };
     try {
       signature = onnxSignature(bytes);
@@ -399,34 +401,6 @@ export class DeploymentsService {
     for (const v of t.variants) await this.release(v.versionKey);
   }
 
-  /** The ONNX file behind a source, as the registry's signature lookup finds it (see registry/model-signature.ts). */
-  private async findOnnxFile(source: string): Promise<{ path: string; size: number | undefined } | null> {
-    const root = storePathOf(source);
-    if (root === null) return null;
-    const entry = await this.deps.artifacts.stat(root);
-    if (!entry) return null;
-    if (!entry.isDir) return root.toLowerCase().endsWith('.onnx') ? { path: root, size: entry.fileSize } : null;
-    const onnxFiles = (await this.deps.artifacts.list(root)).filter((e) => !e.isDir && e.path.toLowerCase().endsWith('.onnx'));
-    const f = onnxFiles.find((e) => posix.basename(e.path) === 'model.onnx') ?? (onnxFiles.length === 1 ? onnxFiles[0] : undefined);
-    return f ? { path: f.path, size: f.fileSize } : null;
-  }
-
-  private async readFile(path: string, size: number | undefined): Promise<Uint8Array> {
-    if (size !== undefined && size > this.maxModelBytes) throw invalid(`Model file '${path}' is ${size} bytes, more than the ${this.maxModelBytes} serving loads.`);
-    const { stream } = await this.deps.artifacts.get(path);
-    const parts: Buffer[] = [];
-    let total = 0;
-    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      total += b.length;
-      if (total > this.maxModelBytes) {
-        (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-        throw invalid(`Model file '${path}' is more than the ${this.maxModelBytes} bytes serving loads.`);
-      }
-      parts.push(b);
-    }
-    return Buffer.concat(parts);
-  }
 }
 
 function parseConfig(text: string): DeploymentConfig {

@@ -1,10 +1,7 @@
 import { extname, posix } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '@flywheel/contract';
-import { contentDisposition, normalizeArtifactPath, type ArtifactStore } from '../../artifacts/index.js';
-
-/** The scheme of artifact URIs that clients resolve to this server's artifact proxy. */
-export const PROXY_SCHEME = 'mlflow-artifacts:';
+import { contentDisposition, normalizeArtifactPath, proxiedStorePath, type ArtifactStore } from '../../artifacts/index.js';
 
 const MIME: Record<string, string> = {
   '.json': 'application/json',
@@ -22,19 +19,10 @@ const MIME: Record<string, string> = {
   '.parquet': 'application/octet-stream',
 };
 
-/** The store-relative folder behind a `mlflow-artifacts:/…` URI, or null for other schemes. */
-export function proxiedPath(artifactUri: string): string | null {
-  if (!artifactUri.startsWith(PROXY_SCHEME)) return null;
-  const rest = artifactUri.slice(PROXY_SCHEME.length);
-  // mlflow-artifacts://host:port/path names a server explicitly; the path part is what we store.
-  const path = rest.startsWith('//') ? rest.replace(/^\/\/[^/]*/, '') : rest;
-  return normalizeArtifactPath(path.replace(/^\/+/, ''));
-}
-
 /** `artifacts/list` of the tracking API: paths relative to the run's artifact root. */
 export async function listRunArtifacts(store: ArtifactStore, artifactUri: string, path: string) {
   const rel = normalizeArtifactPath(path);
-  const root = proxiedPath(artifactUri);
+  const root = proxiedStorePath(artifactUri);
   if (root === null) return { root_uri: artifactUri };
   const base = rel ? posix.join(root, rel) : root;
   const entries = await store.list(base);
