@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { artifactStoreContract, isCode, readAll, TRAVERSALS } from './test-support/artifact-store.contract.js';
+import { artifactStoreContract, failingUpload, isCode, readAll, TRAVERSALS } from './test-support/artifact-store.contract.js';
 import { LocalFsArtifactStore, normalizeArtifactPath } from './index.js';
 
 /** Every file under `dir`, relative, including hidden ones (temp files must not survive). */
@@ -96,22 +96,13 @@ describe('LocalFsArtifactStore', () => {
   });
 
   it('leaves no temporary file or created folder behind when a stream upload fails midway', async () => {
-    const failing = () => {
-      let sent = 0;
-      return new Readable({
-        read() {
-          if (sent++ < 3) this.push(Buffer.alloc(64 * 1024, 7));
-          else this.destroy(new Error('client went away'));
-        },
-      });
-    };
-    await assert.rejects(store.put('new/deep/dir/upload.bin', failing()), /client went away/);
+    await assert.rejects(store.put('new/deep/dir/upload.bin', failingUpload()), /client went away/);
     assert.equal(await store.exists('new'), false);
     assert.deepEqual(await filesUnder(root), []);
 
     // A failed overwrite keeps the previous content and leaves no temp file next to it.
     await store.put('kept/model.bin', 'old');
-    await assert.rejects(store.put('kept/model.bin', failing()), /client went away/);
+    await assert.rejects(store.put('kept/model.bin', failingUpload()), /client went away/);
     assert.equal((await readAll((await store.get('kept/model.bin')).stream)).toString(), 'old');
     assert.deepEqual(await filesUnder(root), ['kept', join('kept', 'model.bin')]);
   });

@@ -58,6 +58,17 @@ export const TRAVERSALS = [
   '%00',
 ];
 
+/** An upload stream that sends 192 KiB and then fails, as a client that goes away does. */
+export function failingUpload(): Readable {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent++ < 3) this.push(Buffer.alloc(64 * 1024, 7));
+      else this.destroy(new Error('client went away'));
+    },
+  });
+}
+
 /**
  * Registers the behaviour every {@link ArtifactStore} must have, as `describe(name)`: round trips,
  * listings, overwrite, delete, NOT_FOUND, conflicts, failed uploads, traversal refusal. Each test
@@ -203,22 +214,13 @@ export function artifactStoreContract(name: string, make: () => Promise<StoreFix
     });
 
     it('leaves nothing behind when a stream upload fails midway', async () => {
-      const failing = () => {
-        let sent = 0;
-        return new Readable({
-          read() {
-            if (sent++ < 3) this.push(Buffer.alloc(64 * 1024, 7));
-            else this.destroy(new Error('client went away'));
-          },
-        });
-      };
-      await assert.rejects(store.put('new/deep/dir/upload.bin', failing()), /client went away/);
+      await assert.rejects(store.put('new/deep/dir/upload.bin', failingUpload()), /client went away/);
       assert.equal(await store.exists('new'), false);
       assert.deepEqual(await files(), []);
 
       // A failed overwrite keeps the previous content and leaves nothing next to it.
       await store.put('kept/model.bin', 'old');
-      await assert.rejects(store.put('kept/model.bin', failing()), /client went away/);
+      await assert.rejects(store.put('kept/model.bin', failingUpload()), /client went away/);
       assert.equal((await readAll((await store.get('kept/model.bin')).stream)).toString(), 'old');
       assert.deepEqual(await files(), ['root/kept/model.bin']);
     });

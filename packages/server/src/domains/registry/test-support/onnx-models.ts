@@ -18,11 +18,15 @@ export function tensor(name: string, elemType: number, dims?: (number | string |
   };
 }
 
-/** An encoded ONNX ModelProto with the given graph inputs, outputs and initializers. */
-export function onnxModel(opts: {
+type Init = { name: string; dims: number[]; floats?: number[]; int64s?: number[] };
+type Node = { op: string; inputs: string[]; outputs: string[]; attrs?: Record<string, number> };
+
+/** An encoded ONNX ModelProto (opset 17) with the given inputs, outputs, initializers and nodes. */
+export function graphModel(opts: {
   inputs: ReturnType<typeof tensor>[];
   outputs: ReturnType<typeof tensor>[];
-  initializers?: { name: string; dims: number[]; floats: number[] }[];
+  initializers?: Init[];
+  nodes: Node[];
 }): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: 8,
@@ -32,11 +36,28 @@ export function onnxModel(opts: {
       name: 'g',
       input: opts.inputs,
       output: opts.outputs,
-      initializer: (opts.initializers ?? []).map((i) => ({ name: i.name, dims: i.dims, dataType: DT.FLOAT, floatData: i.floats })),
-      node: [],
+      initializer: (opts.initializers ?? []).map((i) =>
+        i.int64s ? { name: i.name, dims: i.dims, dataType: DT.INT64, int64Data: i.int64s } : { name: i.name, dims: i.dims, dataType: DT.FLOAT, floatData: i.floats ?? [] },
+      ),
+      node: opts.nodes.map((n, k) => ({
+        name: `n${k}`,
+        opType: n.op,
+        input: n.inputs,
+        output: n.outputs,
+        attribute: Object.entries(n.attrs ?? {}).map(([name, i]) => ({ name, type: onnx.AttributeProto.AttributeType.INT, i })),
+      })),
     },
   });
   return onnx.ModelProto.encode(model).finish();
+}
+
+/** A model with the given graph inputs, outputs and initializers and no nodes: enough for signatures. */
+export function onnxModel(opts: {
+  inputs: ReturnType<typeof tensor>[];
+  outputs: ReturnType<typeof tensor>[];
+  initializers?: { name: string; dims: number[]; floats: number[] }[];
+}): Uint8Array {
+  return graphModel({ ...opts, nodes: [] });
 }
 
 /** A small classifier: float `x` [batch, 4] with an initializer `W` also listed as an input. */

@@ -1,42 +1,6 @@
-import onnxProto from 'onnx-proto';
-import { DT, tensor } from '../../registry/test-support/onnx-models.js';
+import { DT, graphModel, tensor } from '../../registry/test-support/onnx-models.js';
 
-const { onnx } = onnxProto;
-
-export { DT, tensor };
-
-type Init = { name: string; dims: number[]; floats?: number[]; int64s?: number[] };
-type Node = { op: string; inputs: string[]; outputs: string[]; attrs?: Record<string, number> };
-
-/** An encoded ONNX model with nodes (the registry builder has none). Opset 17. */
-export function graphModel(opts: {
-  inputs: ReturnType<typeof tensor>[];
-  outputs: ReturnType<typeof tensor>[];
-  initializers?: Init[];
-  nodes: Node[];
-}): Uint8Array {
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: 'flywheel-test',
-    opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      name: 'g',
-      input: opts.inputs,
-      output: opts.outputs,
-      initializer: (opts.initializers ?? []).map((i) =>
-        i.int64s ? { name: i.name, dims: i.dims, dataType: DT.INT64, int64Data: i.int64s } : { name: i.name, dims: i.dims, dataType: DT.FLOAT, floatData: i.floats ?? [] },
-      ),
-      node: opts.nodes.map((n, k) => ({
-        name: `n${k}`,
-        opType: n.op,
-        input: n.inputs,
-        output: n.outputs,
-        attribute: Object.entries(n.attrs ?? {}).map(([name, i]) => ({ name, type: onnx.AttributeProto.AttributeType.INT, i })),
-      })),
-    },
-  });
-  return onnx.ModelProto.encode(model).finish();
-}
+export { DT, graphModel, tensor };
 
 /** Deterministic weights for the logistic model. */
 export const LOGISTIC_W = Array.from({ length: 10 }, (_, i) => ((i % 3) - 1) * 0.25 + i * 0.05);
