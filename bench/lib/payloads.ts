@@ -21,6 +21,13 @@ export function logBatchMetricsBody(runId: string, call: number): string {
   return JSON.stringify({ run_id: runId, metrics: metricPoints(call) });
 }
 
+/** The context tags the MLflow client sets on every run it creates. */
+export const CLIENT_TAGS = [
+  { key: 'mlflow.user', value: 'bench' },
+  { key: 'mlflow.source.name', value: 'bench/tracking/run.ts' },
+  { key: 'mlflow.source.type', value: 'LOCAL' },
+];
+
 /** `POST /api/2.0/mlflow/runs/create` as `mlflow.start_run()` sends it. */
 export function createRunBody(experimentId: string, runName?: string): object {
   return {
@@ -28,9 +35,7 @@ export function createRunBody(experimentId: string, runName?: string): object {
     user_id: 'bench',
     start_time: Date.now(),
     tags: [
-      { key: 'mlflow.user', value: 'bench' },
-      { key: 'mlflow.source.name', value: 'bench/tracking/run.ts' },
-      { key: 'mlflow.source.type', value: 'LOCAL' },
+      ...CLIENT_TAGS,
       ...(runName ? [{ key: 'mlflow.runName', value: runName }] : []),
     ],
     ...(runName ? { run_name: runName } : {}),

@@ -21,7 +21,7 @@ import type { TrackingTables } from '../../packages/server/src/domains/tracking/
 import { systemClock } from '../../packages/server/src/lib/clock.js';
 import { sqlitePathFromUrl } from '../../packages/server/src/store/index.js';
 import { JsonHttpClient } from '../lib/http-client.js';
-import { createRunBody, finishRunBody, logBatchMetricsBody, metricPoints, tenParams } from '../lib/payloads.js';
+import { CLIENT_TAGS, createRunBody, finishRunBody, logBatchMetricsBody, metricPoints, tenParams } from '../lib/payloads.js';
 import { BENCH_POSTGRES_URL, createBenchDatabase, describePostgres, type BenchDatabase } from '../lib/postgres.js';
 import {
   httpCeiling,
@@ -426,11 +426,7 @@ async function benchStore(store: 'sqlite' | 'postgres'): Promise<StoreReport> {
         experimentId: lifeExp,
         userId: 'bench',
         startTime: Date.now(),
-        tags: [
-          { key: 'mlflow.user', value: 'bench' },
-          { key: 'mlflow.source.name', value: 'bench/tracking/run.ts' },
-          { key: 'mlflow.source.type', value: 'LOCAL' },
-        ],
+        tags: CLIENT_TAGS,
       });
       await svc.logBatch({ runId: run.info.runId, params: tenParams(i) });
       await svc.updateRun({ runId: run.info.runId, status: 'FINISHED', endTime: Date.now() });
