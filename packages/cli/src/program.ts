@@ -2,6 +2,8 @@ import { Command, Option } from 'commander';
 import { CONFIG_SOURCES, ConfigError, VERSION, loadConfig, startServer } from '@flywheel/server';
 import { lineageCommand } from './lineage.command.js';
 import { datasetsCommand } from './datasets.command.js';
+import { deployCommand } from './deploy.command.js';
+import { predictCommand } from './predict.command.js';
 
 const envOf = (flag: string) => CONFIG_SOURCES.find((s) => s.flag === flag)?.env;
 
@@ -72,6 +74,8 @@ Examples:
 
   datasetsCommand(program);
   lineageCommand(program);
+  deployCommand(program);
+  predictCommand(program);
 
   return program;
 }
