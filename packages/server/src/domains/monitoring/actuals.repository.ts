@@ -1,0 +1,140 @@
+import { sql, type Kysely } from 'kysely';
+import { inList, type DialectName } from '../../store/index.js';
+import type { ActualRevisionRow, ActualRow, MonitoringTables } from './actuals.tables.js';
+
+/** Rows per INSERT on SQLite (7 values each, under its 32766 parameter limit); ids per IN list. */
+const SQLITE_CHUNK = 2000;
+const LOOKUP_CHUNK = 5000;
+
+/** A correction to apply: the row as it becomes, and the revision it replaces. */
+export interface ActualUpdate {
+  row: ActualRow;
+  previousRevision: number;
+}
+
+/** Thrown when a row changed between read and write (a concurrent batch); the service retries. */
+export class ConcurrentChangeError extends Error {}
+
+/** All SQL of actuals. */
+export class ActualsRepository {
+  constructor(
+    private readonly db: Kysely<MonitoringTables>,
+    readonly dialect: DialectName,
+  ) {}
+
+  /** Runs `fn` with a repository bound to one transaction. */
+  transaction<R>(fn: (repo: ActualsRepository) => Promise<R>): Promise<R> {
+    if (this.db.isTransaction) return fn(this);
+    return this.db.transaction().execute((trx) => fn(new ActualsRepository(trx, this.dialect)));
+  }
+
+  async getMany(ids: readonly string[]): Promise<Map<string, ActualRow>> {
+    const out = new Map<string, ActualRow>();
+    for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
+      const rows = await this.db.selectFrom('actuals').selectAll().where(inList(this.dialect, 'inference_id', ids.slice(i, i + LOOKUP_CHUNK))).execute();
+      for (const r of rows) out.set(r.inference_id, normalize(r));
+    }
+    return out;
+  }
+
+  /** The ids among `ids` that have an actual. */
+  async existing(ids: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
+      const rows = await this.db.selectFrom('actuals').select('inference_id').where(inList(this.dialect, 'inference_id', ids.slice(i, i + LOOKUP_CHUNK))).execute();
+      for (const r of rows) out.add(r.inference_id);
+    }
+    return out;
+  }
+
+  async get(id: string): Promise<ActualRow | undefined> {
+    const r = await this.db.selectFrom('actuals').selectAll().where('inference_id', '=', id).executeTakeFirst();
+    return r && normalize(r);
+  }
+
+  /** Replaced values of one actual, oldest first. */
+  async history(id: string): Promise<ActualRevisionRow[]> {
+    const rows = await this.db.selectFrom('actual_revisions').selectAll().where('inference_id', '=', id).orderBy('revision').execute();
+    return rows.map((r) => ({ ...r, revision: Number(r.revision), ts: Number(r.ts), replaced_at: Number(r.replaced_at) }));
+  }
+
+  /** Inserts new actuals: PostgreSQL one INSERT … SELECT FROM unnest; SQLite multi-row INSERTs. */
+  async insertMany(rows: readonly ActualRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    if (this.dialect === 'postgres') {
+      const c = columns(rows);
+      await sql`INSERT INTO actuals (inference_id, deployment, value, ts, received_at, updated_at, revision)
+        SELECT * FROM unnest(${c.id}::text[], ${c.dep}::text[], ${c.value}::text[], ${c.ts}::bigint[], ${c.received}::bigint[], ${c.updated}::bigint[], ${c.rev}::integer[])`.execute(this.db);
+      return;
+    }
+    for (let i = 0; i < rows.length; i += SQLITE_CHUNK) {
+      const part = rows.slice(i, i + SQLITE_CHUNK);
+      await sql`INSERT INTO actuals (inference_id, deployment, value, ts, received_at, updated_at, revision) VALUES ${sql.join(
+        part.map((r) => sql`(${r.inference_id}, ${r.deployment}, ${r.value}, ${r.ts}, ${r.received_at}, ${r.updated_at}, ${r.revision})`),
+      )}`.execute(this.db);
+    }
+  }
+
+  /**
+   * Applies corrections, each only if the row is still at `previousRevision`; otherwise throws
+   * {@link ConcurrentChangeError} (the caller's transaction then rolls back and is retried).
+   */
+  async updateMany(updates: readonly ActualUpdate[]): Promise<void> {
+    if (updates.length === 0) return;
+    if (this.dialect === 'postgres') {
+      const c = columns(updates.map((u) => u.row));
+      const prev = updates.map((u) => u.previousRevision);
+      const res = await sql`UPDATE actuals AS a SET deployment = u.dep, value = u.value, ts = u.ts, updated_at = u.updated, revision = u.rev
+        FROM unnest(${c.id}::text[], ${c.dep}::text[], ${c.value}::text[], ${c.ts}::bigint[], ${c.updated}::bigint[], ${c.rev}::integer[], ${prev}::integer[])
+          AS u(id, dep, value, ts, updated, rev, prev)
+        WHERE a.inference_id = u.id AND a.revision = u.prev`.execute(this.db);
+      if (Number(res.numAffectedRows ?? 0) !== updates.length) throw new ConcurrentChangeError('an actual changed during the batch');
+      return;
+    }
+    for (const { row: r, previousRevision } of updates) {
+      const res = await this.db.updateTable('actuals')
+        .set({ deployment: r.deployment, value: r.value, ts: r.ts, updated_at: r.updated_at, revision: r.revision })
+        .where('inference_id', '=', r.inference_id).where('revision', '=', previousRevision).executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) throw new ConcurrentChangeError('an actual changed during the batch');
+    }
+  }
+
+  async insertRevisions(rows: readonly ActualRevisionRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += SQLITE_CHUNK) {
+      await this.db.insertInto('actual_revisions').values(rows.slice(i, i + SQLITE_CHUNK)).execute();
+    }
+  }
+
+  /**
+   * Inference ids of actuals whose outcome time is in [since, until), named for `deployment`
+   * (null: actuals that named no deployment). Served by (deployment, ts).
+   */
+  async idsInWindow(deployment: string | null, since: number | undefined, until: number | undefined): Promise<string[]> {
+    let q = this.db.selectFrom('actuals').select('inference_id');
+    q = deployment === null ? q.where('deployment', 'is', null) : q.where('deployment', '=', deployment);
+    if (since !== undefined) q = q.where('ts', '>=', since);
+    if (until !== undefined) q = q.where('ts', '<', until);
+    return (await q.execute()).map((r) => r.inference_id);
+  }
+
+  async count(): Promise<number> {
+    const r = await this.db.selectFrom('actuals').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+}
+
+function columns(rows: readonly ActualRow[]) {
+  return {
+    id: rows.map((r) => r.inference_id),
+    dep: rows.map((r) => r.deployment),
+    value: rows.map((r) => r.value),
+    ts: rows.map((r) => r.ts),
+    received: rows.map((r) => r.received_at),
+    updated: rows.map((r) => r.updated_at),
+    rev: rows.map((r) => r.revision),
+  };
+}
+
+function normalize(r: ActualRow): ActualRow {
+  return { ...r, ts: Number(r.ts), received_at: Number(r.received_at), updated_at: Number(r.updated_at), revision: Number(r.revision) };
+}

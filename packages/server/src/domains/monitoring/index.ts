@@ -1,0 +1,10 @@
+/** Monitoring: ground truth (actuals) keyed by inference id, joined with serving's prediction log for quality computations. */
+export { ActualsService, DEFAULT_SUMMARY_WINDOW_MS } from './actuals.service.js';
+export type { ActualsDeps, Actual, ActualsSummary, IngestResult, JoinedRow, JoinQuery, JoinCursor, LoggedTensor, MatchCounts } from './actuals.service.js';
+export { ActualsRepository } from './actuals.repository.js';
+export { monitoringMigrations } from './monitoring.migrations.js';
+export { monitoringRoutes } from './monitoring.routes.js';
+export { PredictionsTableSource } from './prediction-source.js';
+export type { PredictionSource, PredictionRecord, PredictionPageQuery } from './prediction-source.js';
+export { ACTUALS_LIMITS, validateActualsBody, parseActualsCsv } from './actuals.validation.js';
+export type { ActualInput, ActualValue, ActualScalar } from './actuals.validation.js';
