@@ -48,5 +48,42 @@ export const servingMigrations: DomainMigrations = (dialect) => {
         await sql`CREATE INDEX predictions_inference_id ON predictions (inference_id)`.execute(db);
       },
     },
+    // Canary rollouts (rollout.repository.ts). `version` is the optimistic-concurrency counter every
+    // transition checks, so one process wins each step when several controllers share the database;
+    // the partial unique index makes "one active rollout per deployment" hold across processes.
+    // No foreign key to deployments: deleting a deployment must not depend on this table (the
+    // controller aborts a rollout whose deployment is gone).
+    '0302_serving_rollouts': {
+      async up(db: Kysely<unknown>) {
+        await sql`CREATE TABLE serving_rollouts (
+          id TEXT PRIMARY KEY,
+          deployment TEXT NOT NULL,
+          canary TEXT NOT NULL,
+          plan TEXT NOT NULL,
+          base_weights TEXT NOT NULL,
+          state TEXT NOT NULL,
+          step INTEGER NOT NULL,
+          step_started_at ${sql.raw(t.bigint)},
+          applied_revision INTEGER,
+          version INTEGER NOT NULL,
+          last_evaluation TEXT,
+          reason TEXT,
+          created_at ${sql.raw(t.bigint)} NOT NULL,
+          updated_at ${sql.raw(t.bigint)} NOT NULL,
+          created_by TEXT)`.execute(db);
+        await sql`CREATE UNIQUE INDEX serving_rollouts_active ON serving_rollouts (deployment) WHERE state IN ('running', 'paused')`.execute(db);
+        await sql`CREATE INDEX serving_rollouts_deployment ON serving_rollouts (deployment, created_at)`.execute(db);
+        await sql`CREATE INDEX serving_rollouts_state ON serving_rollouts (state)`.execute(db);
+        await sql`CREATE TABLE serving_rollout_events (
+          rollout_id TEXT NOT NULL REFERENCES serving_rollouts(id) ON DELETE CASCADE,
+          seq INTEGER NOT NULL,
+          ts ${sql.raw(t.bigint)} NOT NULL,
+          type TEXT NOT NULL,
+          actor TEXT,
+          step INTEGER,
+          detail TEXT,
+          PRIMARY KEY (rollout_id, seq))`.execute(db);
+      },
+    },
   };
 };
