@@ -4,7 +4,8 @@ import { DomainError } from '@flywheel/contract';
 import { onnxSignature } from '../registry/onnx-signature.js';
 import { OnnxModelRuntime } from './onnx-runtime.js';
 import type { Tensor } from './model-runtime.js';
-import { logisticJs, logisticModel, mixedModel, neverRunsModel, oneRowOnlyModel } from './test-support/serving-models.js';
+import { DT, graphModel, logisticJs, logisticModel, mixedModel, neverRunsModel, oneRowOnlyModel, tensor } from './test-support/serving-models.js';
+import type { MicroBatcher } from './batching.js';
 
 const runtime = new OnnxModelRuntime();
 after(() => runtime.close());
@@ -144,4 +145,88 @@ test('unload waits for calls in flight, then later calls are NOT_FOUND', async (
   assert.equal(runtime.get('unload/1'), undefined);
   await rejectsWith(m.run({ x: f32(rows(1)) }), 'NOT_FOUND', /'unload\/1' is not loaded/);
   await runtime.unload('unload/1'); // a no-op
+});
+
+// ---- micro-batching ----------------------------------------------------------------------------
+
+/** float table [10, 20, 30] gathered by int64 `i` [batch]: an index ≥ 3 fails inside ONNX Runtime. */
+function gatherModel(): Uint8Array {
+  return graphModel({
+    inputs: [tensor('i', DT.INT64, ['batch'])],
+    outputs: [tensor('y', DT.FLOAT, ['batch'])],
+    initializers: [{ name: 'table', dims: [3], floats: [10, 20, 30] }],
+    nodes: [{ op: 'Gather', inputs: ['table', 'i'], outputs: ['y'], attrs: { axis: 0 } }],
+  });
+}
+
+const unbatched = new OnnxModelRuntime({ batching: false });
+after(() => unbatched.close());
+
+test('concurrent single-row calls share one run and get exactly the outputs of separate runs', async () => {
+  const bytes = logisticModel();
+  const b = (await load('batch/logistic', bytes)) as Awaited<ReturnType<typeof load>> & { batcher: MicroBatcher | null };
+  const u = await unbatched.load('batch/logistic', bytes, onnxSignature(bytes));
+  assert.ok(b.batcher, 'the logistic model has a leading batch dimension everywhere, so it is batched');
+  const rs = rows(40);
+  const before = { ...b.batcher.stats };
+  const got = await Promise.all(rs.map((r) => b.run({ x: f32([r]) })));
+  const calls = b.batcher.stats.calls - before.calls;
+  assert.ok(calls < rs.length / 4, `40 concurrent calls should share a few runs, took ${calls}`);
+  for (let i = 0; i < rs.length; i++) {
+    const want = await u.run({ x: f32([rs[i]!]) });
+    assert.deepEqual(got[i]!.p!.shape, [1, 1]);
+    assert.deepEqual(Array.from(got[i]!.p!.data as Float32Array), Array.from(want.p!.data as Float32Array), `row ${i}`);
+  }
+  // Multi-row requests in the same turn keep their own rows, in order.
+  const multi = await Promise.all([rows(3), rows(5).slice(2), rows(1)].map((rs2) => b.run({ x: f32(rs2) })));
+  for (const [i, rs2] of [rows(3), rows(5).slice(2), rows(1)].entries()) {
+    const want = await u.run({ x: f32(rs2) });
+    assert.deepEqual(multi[i]!.p!.shape, [rs2.length, 1]);
+    assert.deepEqual(Array.from(multi[i]!.p!.data as Float32Array), Array.from(want.p!.data as Float32Array));
+  }
+});
+
+test('batched int64 and string inputs, and a requested subset of outputs', async () => {
+  const bytes = mixedModel();
+  const m = await load('batch/mixed', bytes);
+  const calls = Array.from({ length: 12 }, (_, k) =>
+    m.run(
+      { ids: { type: 'int64', shape: [1, 3], data: BigInt64Array.from([BigInt(k), 2n ** 40n, -1n]) }, names: { type: 'string', shape: [1], data: [`n${k}`] } },
+      k % 2 ? { outputs: ['names_out'] } : {},
+    ),
+  );
+  const out = await Promise.all(calls);
+  out.forEach((o, k) => {
+    assert.deepEqual(Object.keys(o).sort(), k % 2 ? ['names_out'] : ['ids_sum', 'names_out']);
+    assert.deepEqual(o.names_out!.data, [`n${k}`]);
+    if (!(k % 2)) assert.deepEqual(Array.from(o.ids_sum!.data as BigInt64Array), [BigInt(k) + 2n ** 40n - 1n]);
+  });
+});
+
+test('in a batch, an invalid request and a request that breaks the model fail alone', async () => {
+  const bytes = gatherModel();
+  const m = await load('batch/gather', bytes);
+  const idx = (v: number) => ({ i: { type: 'int64' as const, shape: [1], data: BigInt64Array.from([BigInt(v)]) } });
+  const results = await Promise.allSettled([
+    m.run(idx(0)),
+    m.run({ i: { type: 'int64', shape: [2], data: BigInt64Array.from([1n]) } }), // data length ≠ shape
+    m.run(idx(7)), // out of the table: fails inside ONNX Runtime
+    m.run(idx(2)),
+    m.run(idx(1)),
+  ]);
+  const value = (r: PromiseSettledResult<Record<string, Tensor>>) => (r.status === 'fulfilled' ? Array.from(r.value.y!.data as Float32Array) : r.reason);
+  assert.deepEqual(value(results[0]!), [10]);
+  assert.deepEqual(value(results[3]!), [30]);
+  assert.deepEqual(value(results[4]!), [20]);
+  assert.equal(results[1]!.status, 'rejected');
+  assert.equal((results[1] as PromiseRejectedResult).reason.code, 'INVALID_INPUT');
+  assert.equal(results[2]!.status, 'rejected');
+  assert.equal((results[2] as PromiseRejectedResult).reason.code, 'INTERNAL');
+});
+
+test('models without a leading batch dimension on every output are not batched', async () => {
+  const m = (await load('batch/one-row', oneRowOnlyModel())) as Awaited<ReturnType<typeof load>> & { batcher: MicroBatcher | null };
+  assert.equal(m.batcher, null);
+  const out = await Promise.all([0, 1, 2].map((k) => m.run({ x: { type: 'float32', shape: [1, 2], data: Float32Array.from([k, k + 1]) } })));
+  out.forEach((o, k) => assert.deepEqual(Array.from(o.y!.data as Float32Array), [k, k + 1]));
 });

@@ -10,12 +10,18 @@ import {
   type ServingSignature,
   type Tensor,
 } from './model-runtime.js';
+import { MicroBatcher, isBatchable, type BatchingOptions } from './batching.js';
 
 export interface OnnxRuntimeOptions {
   /** Threads ONNX Runtime uses inside one operator (default 1: many models, many requests). */
   intraOpNumThreads?: number;
   /** Threads across operators (default 1). */
   interOpNumThreads?: number;
+  /**
+   * Concurrent requests to one model share one `run` call (micro-batching; see batching.ts). On by
+   * default; only models whose every input and output has a leading batch dimension are batched.
+   */
+  batching?: boolean | BatchingOptions;
 }
 
 const toOrt = (t: Tensor): ort.Tensor => new ort.Tensor(t.type, t.data, t.shape);
@@ -54,13 +60,18 @@ class OnnxLoadedModel implements LoadedModel {
   private inFlight = 0;
   private drained: (() => void) | null = null;
   private released = false;
+  /** Set when the model is batchable and batching is on. */
+  readonly batcher: MicroBatcher | null;
 
   constructor(
     readonly versionKey: string,
     readonly signature: ServingSignature,
     private readonly session: ort.InferenceSession,
+    batching: false | BatchingOptions,
   ) {
     this.outputNames = [...session.outputNames];
+    const all = this.outputNames;
+    this.batcher = batching && isBatchable(signature) ? new MicroBatcher((inputs) => this.execute(inputs, all), batching) : null;
   }
 
   async run(inputs: Record<string, Tensor>, opts: RunOptions = {}): Promise<Record<string, Tensor>> {
@@ -72,9 +83,25 @@ class OnnxLoadedModel implements LoadedModel {
         throw new DomainError('INVALID_INPUT', `output '${name}' is not an output of this model (outputs: ${this.outputNames.map((n) => `'${n}'`).join(', ')}).`);
       }
     }
+    this.inFlight++;
+    try {
+      if (!this.batcher) return await this.execute(inputs, fetches);
+      const first = inputs[this.signature.inputs[0]!.name]!;
+      const all = await this.batcher.run(inputs, first.shape[0]!);
+      if (!opts.outputs) return all;
+      const out: Record<string, Tensor> = {};
+      for (const name of fetches) out[name] = all[name]!;
+      return out;
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0) this.drained?.();
+    }
+  }
+
+  /** One ONNX Runtime call; a failure inside it is `INTERNAL` for the requests in it. */
+  private async execute(inputs: Record<string, Tensor>, fetches: readonly string[]): Promise<Record<string, Tensor>> {
     const feeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(inputs)) feeds[name] = toOrt(t);
-    this.inFlight++;
     try {
       const result = await this.session.run(feeds, [...fetches]);
       const out: Record<string, Tensor> = {};
@@ -83,9 +110,6 @@ class OnnxLoadedModel implements LoadedModel {
     } catch (e) {
       if (isDomainError(e)) throw e;
       throw new DomainError('INTERNAL', `Model version '${this.versionKey}' failed on this request: ${(e as Error).message}`);
-    } finally {
-      this.inFlight--;
-      if (this.inFlight === 0) this.drained?.();
     }
   }
 
@@ -146,7 +170,8 @@ export class OnnxModelRuntime implements ModelRuntime {
       throw new DomainError('INVALID_INPUT', `Model version '${versionKey}' cannot be loaded by ONNX Runtime: ${(e as Error).message}`);
     }
     const missing = signature.inputs.filter((s) => !session.inputNames.includes(s.name)).map((s) => s.name);
-    const model = new OnnxLoadedModel(versionKey, signature, session);
+    const batching = this.opts.batching ?? true;
+    const model = new OnnxLoadedModel(versionKey, signature, session, batching === false ? false : batching === true ? {} : batching);
     try {
       if (missing.length) throw new Error(`the signature lists input(s) ${missing.map((n) => `'${n}'`).join(', ')} the model does not have`);
       // An input of unknown rank has no valid zero tensor to guess; such a model is not warmed.
