@@ -2,6 +2,7 @@ import { DomainError, type TensorSpec } from '@flywheel/contract';
 import { readArtifactBytes, type ArtifactStore } from '../../artifacts/index.js';
 import type { Clock } from '../../lib/clock.js';
 import { locateModelFiles, onnxSignature } from '../registry/index.js';
+import { describeEndpoint, httpVersionKey, HttpModelRuntime, type HttpEndpoint } from './http-runtime.js';
 import type { LoadedModel, ModelRuntime } from './model-runtime.js';
 import { rendezvousPick, weightedRandomPick } from './routing.js';
 import type { DeploymentRevisionRow, DeploymentRow, ServingRepository } from './serving.repository.js';
@@ -9,13 +10,29 @@ import type { DeploymentRevisionRow, DeploymentRow, ServingRepository } from './
 export const VARIANT_ROLES = ['primary', 'shadow', 'canary'] as const;
 export type VariantRole = (typeof VARIANT_ROLES)[number];
 
-export interface VariantConfig {
+export const VARIANT_RUNTIMES = ['onnx', 'http'] as const;
+export type VariantRuntime = (typeof VARIANT_RUNTIMES)[number];
+export const HTTP_PROTOCOLS = ['oip', 'mlflow'] as const;
+
+interface VariantBase {
   name: string;
-  model: { name: string; version: string };
   role: VariantRole;
   /** 0..100; the weights of the non-shadow variants sum to 100. */
   weight: number;
+  /** Shadow variants only: the share of requests mirrored to it, 0..1 (default 1). */
+  sample?: number;
 }
+/** A registry model version run in-process by ONNX Runtime (the default runtime). */
+export interface OnnxVariantConfig extends VariantBase {
+  runtime?: 'onnx';
+  model: { name: string; version: string };
+}
+/** A model served by another server, proxied over OIP or MLflow's /invocations. */
+export interface HttpVariantConfig extends VariantBase {
+  runtime: 'http';
+  endpoint: HttpEndpoint;
+}
+export type VariantConfig = OnnxVariantConfig | HttpVariantConfig;
 export interface DeploymentConfig {
   variants: VariantConfig[];
   /** The header whose value pins a caller to one variant (besides `x-flywheel-routing-key`). */
@@ -43,8 +60,20 @@ export interface ModelVersionSource {
   getModelVersion(name: string, version: string): Promise<{ source?: string | undefined }>;
 }
 
-/** A variant with its model in memory. */
-export interface LiveVariant extends VariantConfig {
+/** A variant with its model in memory (or its model server checked). */
+export interface LiveVariant {
+  name: string;
+  role: VariantRole;
+  weight: number;
+  /** The share of requests mirrored to a shadow (1 when not configured; unused for other roles). */
+  sample: number;
+  runtime: VariantRuntime;
+  config: VariantConfig;
+  /**
+   * What the prediction log and responses name as the model: the registry model and version; for
+   * an http variant the endpoint's model name (else its URL) and the version its server reports ('' if none).
+   */
+  model: { name: string; version: string };
   versionKey: string;
   loaded: LoadedModel;
 }
@@ -57,6 +86,8 @@ export interface RoutingTable {
   variants: LiveVariant[];
   /** The variants traffic is split between (shadows excluded). */
   routed: LiveVariant[];
+  /** The shadow variants: each gets a mirrored copy of a `sample` share of requests. */
+  shadows: LiveVariant[];
   primary: LiveVariant;
   /** Lower-cased request headers that carry a routing key, in order of precedence. */
   keyHeaders: string[];
@@ -84,7 +115,13 @@ export interface DeploymentsDeps {
   logger?: ServingLogger | undefined;
   /** The largest ONNX file loaded (default 2 GiB). */
   maxModelBytes?: number | undefined;
+  /** Proxies for `runtime: 'http'` variants (default: a new one). */
+  httpRuntime?: HttpModelRuntime | undefined;
 }
+
+/** A deployment whose revision failed to load is tried again by `refresh()` after this long (ms) unless its revision changes. */
+const RETRY_BROKEN_MS = 60_000;
+const MAX_TIMEOUT_MS = 600_000; // 10 min
 
 const invalid = (msg: string) => new DomainError('INVALID_INPUT', msg);
 
@@ -103,19 +140,38 @@ export function validateConfig(raw: unknown): DeploymentConfig {
     if (typeof v.name !== 'string' || !NAME.test(v.name)) throw invalid(`${at}.name must be 1-128 letters, digits, '_', '.' or '-'.`);
     if (seen.has(v.name)) throw invalid(`${at}.name: variant '${v.name}' is named twice.`);
     seen.add(v.name);
-    const m = v.model as Record<string, unknown> | null | undefined;
-    if (!m || typeof m !== 'object' || typeof m.name !== 'string' || m.name === '') throw invalid(`${at}.model.name is required (variant '${v.name}').`);
-    const version = typeof m.version === 'number' ? String(m.version) : m.version;
-    if (typeof version !== 'string' || !/^[1-9][0-9]{0,9}$/.test(version)) throw invalid(`${at}.model.version must be a positive integer (variant '${v.name}').`);
+    const named = `(variant '${v.name}')`;
+    for (const k of Object.keys(v)) if (!VARIANT_FIELDS.has(k)) throw invalid(`${at}.${k} is not a known field ${named}.`);
     const role = v.role ?? 'primary';
     if (typeof role !== 'string' || !(VARIANT_ROLES as readonly string[]).includes(role)) {
-      throw invalid(`${at}.role must be one of ${VARIANT_ROLES.join(', ')} (variant '${v.name}').`);
+      throw invalid(`${at}.role must be one of ${VARIANT_ROLES.join(', ')} ${named}.`);
     }
     const weight = v.weight ?? (role === 'shadow' ? 0 : undefined);
     if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0 || weight > 100) {
-      throw invalid(`${at}.weight must be a number from 0 to 100 (variant '${v.name}').`);
+      throw invalid(`${at}.weight must be a number from 0 to 100 ${named}.`);
     }
-    return { name: v.name, model: { name: m.name, version }, role: role as VariantRole, weight };
+    const base: VariantBase = { name: v.name, role: role as VariantRole, weight };
+    if (v.sample !== undefined) {
+      if (role !== 'shadow') throw invalid(`${at}.sample applies only to shadow variants ${named}.`);
+      if (typeof v.sample !== 'number' || !Number.isFinite(v.sample) || v.sample < 0 || v.sample > 1) throw invalid(`${at}.sample must be a number from 0 to 1 ${named}.`);
+      base.sample = v.sample;
+    }
+    const runtime = v.runtime ?? 'onnx';
+    if (typeof runtime !== 'string' || !(VARIANT_RUNTIMES as readonly string[]).includes(runtime)) throw invalid(`${at}.runtime must be one of ${VARIANT_RUNTIMES.join(', ')} ${named}.`);
+    if (runtime === 'http') {
+      if (v.model !== undefined) throw invalid(`${at}.model: a variant with runtime 'http' names an endpoint, not a registry model ${named}.`);
+      return { ...base, runtime: 'http', endpoint: validateEndpoint(v.endpoint, `${at}.endpoint`, named) };
+    }
+    if (v.endpoint !== undefined) throw invalid(`${at}.endpoint applies only to runtime 'http' ${named}.`);
+    const m = v.model as Record<string, unknown> | null | undefined;
+    if (!m || typeof m !== 'object' || typeof m.name !== 'string' || m.name === '') throw invalid(`${at}.model.name is required ${named}.`);
+    const version = typeof m.version === 'number' ? String(m.version) : m.version;
+    if (typeof version !== 'string' || !/^[1-9][0-9]{0,9}$/.test(version)) throw invalid(`${at}.model.version must be a positive integer ${named}.`);
+    // Keys in the order configs were stored before runtimes existed, so old and new revisions compare equal.
+    const out: OnnxVariantConfig = { name: base.name, model: { name: m.name, version }, role: base.role, weight };
+    if (v.runtime !== undefined) out.runtime = 'onnx';
+    if (base.sample !== undefined) out.sample = base.sample;
+    return out;
   });
   if (!variants.some((v) => v.role === 'primary')) throw invalid("config.variants needs at least one variant with role 'primary'.");
   const total = variants.filter((v) => v.role !== 'shadow').reduce((s, v) => s + v.weight, 0);
@@ -128,6 +184,35 @@ export function validateConfig(raw: unknown): DeploymentConfig {
     config.routingKey = rk.header === undefined ? {} : { header: rk.header };
   }
   return config;
+}
+
+const VARIANT_FIELDS = new Set(['name', 'model', 'runtime', 'endpoint', 'role', 'weight', 'sample']);
+const ENDPOINT_FIELDS = new Set(['url', 'protocol', 'model', 'timeoutMs']);
+
+function validateEndpoint(raw: unknown, at: string, named: string): HttpEndpoint {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(`${at} is required for runtime 'http': { url, protocol: 'oip' | 'mlflow', model?, timeoutMs? } ${named}.`);
+  const e = raw as Record<string, unknown>;
+  for (const k of Object.keys(e)) if (!ENDPOINT_FIELDS.has(k)) throw invalid(`${at}.${k} is not a known field ${named}.`);
+  let url: URL | undefined;
+  try {
+    url = typeof e.url === 'string' && e.url.length <= 2048 ? new URL(e.url) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
+    throw invalid(`${at}.url must be an http(s) URL without query, fragment or credentials ${named}.`);
+  }
+  if (typeof e.protocol !== 'string' || !(HTTP_PROTOCOLS as readonly string[]).includes(e.protocol)) throw invalid(`${at}.protocol must be one of ${HTTP_PROTOCOLS.join(', ')} ${named}.`);
+  const out: HttpEndpoint = { url: url.href.replace(/\/+$/, ''), protocol: e.protocol as HttpEndpoint['protocol'] };
+  if (e.model !== undefined) {
+    if (typeof e.model !== 'string' || !NAME.test(e.model)) throw invalid(`${at}.model must be 1-128 letters, digits, '_', '.' or '-' ${named}.`);
+    out.model = e.model;
+  } else if (out.protocol === 'oip') throw invalid(`${at}.model is required for protocol 'oip' (the model's name on that server) ${named}.`);
+  if (e.timeoutMs !== undefined) {
+    if (typeof e.timeoutMs !== 'number' || !Number.isInteger(e.timeoutMs) || e.timeoutMs < 1 || e.timeoutMs > MAX_TIMEOUT_MS) throw invalid(`${at}.timeoutMs must be an integer from 1 to ${MAX_TIMEOUT_MS} ${named}.`);
+    out.timeoutMs = e.timeoutMs;
+  }
+  return out;
 }
 
 /** A tiny FIFO mutex: deployment changes run one at a time. */
@@ -150,16 +235,19 @@ class Mutex {
 export class DeploymentsService {
   private readonly repo: ServingRepository;
   private readonly tables = new Map<string, RoutingTable>();
-  /** Deployments whose current revision could not be loaded at start, with why. */
-  private readonly broken = new Map<string, string>();
-  private readonly refs = new Map<string, number>();
+  /** Deployments whose current revision could not be loaded (at start or refresh), with why. */
+  private readonly broken = new Map<string, { why: string; revision: number; at: number }>();
+  /** Tables using each loaded model, and which runtime holds it. */
+  private readonly refs = new Map<string, { count: number; runtime: VariantRuntime }>();
   private readonly mutex = new Mutex();
   private started = false;
   private readonly maxModelBytes: number;
+  private readonly http: HttpModelRuntime;
 
   constructor(private readonly deps: DeploymentsDeps) {
     this.repo = deps.repo;
     this.maxModelBytes = deps.maxModelBytes ?? 2 * 1024 ** 3;
+    this.http = deps.httpRuntime ?? new HttpModelRuntime();
   }
 
   /** Loads every deployment's current revision. One that cannot be loaded is logged and not ready. */
@@ -168,15 +256,37 @@ export class DeploymentsService {
       for (const d of await this.repo.listDeployments()) {
         const rev = await this.repo.getRevision(d.name, d.current_revision);
         if (!rev) continue;
-        try {
-          this.tables.set(d.name, await this.buildTable(d.name, rev.revision, parseConfig(rev.config)));
-          this.broken.delete(d.name);
-        } catch (e) {
-          this.broken.set(d.name, (e as Error).message);
-          this.deps.logger?.warn({ err: e, deployment: d.name }, 'deployment could not be loaded; it is not ready');
-        }
+        await this.load(d.name, rev);
       }
       this.started = true;
+    });
+  }
+
+  /**
+   * Brings the routing tables in line with the store, for when other processes change
+   * deployments (cluster mode, gateway replicas): a deployment whose current revision differs from
+   * the one served is rebuilt — its models loaded and warmed before the swap, as `update` does —
+   * a deleted one is dropped and unloaded, a new one loaded. A revision that fails to load leaves
+   * the old table serving (logged) and is retried after a minute.
+   */
+  async refresh(): Promise<void> {
+    await this.mutex.run(async () => {
+      const rows = await this.repo.listDeployments();
+      const names = new Set(rows.map((d) => d.name));
+      for (const [name, table] of [...this.tables]) {
+        if (names.has(name)) continue;
+        this.tables.delete(name);
+        await this.releaseTable(table);
+      }
+      for (const name of [...this.broken.keys()]) if (!names.has(name)) this.broken.delete(name);
+      const now = this.deps.clock.now();
+      for (const d of rows) {
+        if (this.tables.get(d.name)?.revision === d.current_revision) continue;
+        const failed = this.broken.get(d.name);
+        if (failed && failed.revision === d.current_revision && now - failed.at < RETRY_BROKEN_MS) continue;
+        const rev = await this.repo.getRevision(d.name, d.current_revision);
+        if (rev) await this.load(d.name, rev);
+      }
     });
   }
 
@@ -188,10 +298,10 @@ export class DeploymentsService {
   /** Unloads every model. */
   async close(): Promise<void> {
     await this.mutex.run(async () => {
-      const keys = [...this.refs.keys()];
+      const held = [...this.refs];
       this.tables.clear();
       this.refs.clear();
-      await Promise.all(keys.map((k) => this.deps.runtime.unload(k)));
+      await Promise.all(held.map(([k, { runtime }]) => this.unload(k, runtime)));
     });
   }
 
@@ -271,8 +381,8 @@ export class DeploymentsService {
   table(name: string): RoutingTable {
     const t = this.tables.get(name);
     if (t) return t;
-    const why = this.broken.get(name);
-    if (why !== undefined) throw new DomainError('UNAVAILABLE', `Deployment '${name}' is not ready: ${why}`);
+    const failed = this.broken.get(name);
+    if (failed !== undefined) throw new DomainError('UNAVAILABLE', `Deployment '${name}' is not ready: ${failed.why}`);
     throw new DomainError('NOT_FOUND', `Deployment '${name}' does not exist.`);
   }
 
@@ -285,7 +395,7 @@ export class DeploymentsService {
   /**
    * The variant that serves one request: the one named explicitly (`INVALID_INPUT` when unknown;
    * shadows may be named), else by rendezvous hashing of the routing key, else weighted random.
-   * Shadow variants receive no routed traffic (not mirrored yet).
+   * Shadow variants receive no routed traffic: the gateway mirrors requests to them.
    */
   route(name: string, opts: { variant?: string | undefined; key?: string | undefined } = {}): { table: RoutingTable; variant: LiveVariant } {
     const table = this.table(name);
@@ -299,6 +409,24 @@ export class DeploymentsService {
   }
 
   // ---- internals -------------------------------------------------------------------------------
+
+  /** Builds and swaps in the table of one stored revision (under the mutex); on failure the old table, if any, keeps serving. */
+  private async load(name: string, rev: DeploymentRevisionRow): Promise<void> {
+    try {
+      const next = await this.buildTable(name, rev.revision, parseConfig(rev.config));
+      const previous = this.tables.get(name);
+      this.tables.set(name, next);
+      this.broken.delete(name);
+      if (previous) await this.releaseTable(previous);
+    } catch (e) {
+      this.broken.set(name, { why: (e as Error).message, revision: rev.revision, at: this.deps.clock.now() });
+      const serving = this.tables.get(name)?.revision;
+      this.deps.logger?.warn(
+        { err: e, deployment: name, revision: rev.revision, serving },
+        serving === undefined ? 'deployment could not be loaded; it is not ready' : 'deployment revision could not be loaded; the previous revision keeps serving',
+      );
+    }
+  }
 
   private async requireDeployment(name: string): Promise<DeploymentRow> {
     const d = await this.repo.getDeployment(name);
@@ -334,26 +462,40 @@ export class DeploymentsService {
     try {
       const variants: LiveVariant[] = [];
       for (const v of config.variants) {
-        const versionKey = `${v.model.name}/${v.model.version}`;
-        const loaded = await this.acquire(v, versionKey);
-        acquired.push(versionKey);
-        variants.push({ ...v, versionKey, loaded });
+        const live = await this.acquire(v);
+        acquired.push(live.versionKey);
+        variants.push(live);
       }
       const routed = variants.filter((v) => v.role !== 'shadow');
+      const shadows = variants.filter((v) => v.role === 'shadow');
       const keyHeaders = [...new Set([config.routingKey?.header?.toLowerCase(), DEFAULT_ROUTING_KEY_HEADER].filter((h): h is string => !!h))];
-      return { name, revision, config, variants, routed, primary: variants.find((v) => v.role === 'primary')!, keyHeaders };
+      return { name, revision, config, variants, routed, shadows, primary: variants.find((v) => v.role === 'primary')!, keyHeaders };
     } catch (e) {
       for (const k of acquired) await this.release(k);
       throw e;
     }
   }
 
-  private async acquire(v: VariantConfig, versionKey: string): Promise<LoadedModel> {
-    const count = this.refs.get(versionKey) ?? 0;
-    const loaded = count > 0 ? this.deps.runtime.get(versionKey) : undefined;
-    if (loaded) {
-      this.refs.set(versionKey, count + 1);
-      return loaded;
+  private async acquire(v: VariantConfig): Promise<LiveVariant> {
+    const base = { name: v.name, role: v.role, weight: v.weight, sample: v.sample ?? 1, config: v };
+    if (v.runtime === 'http') {
+      const versionKey = httpVersionKey(v.endpoint);
+      let loaded;
+      try {
+        loaded = await this.http.load(versionKey, v.endpoint);
+      } catch (e) {
+        if (e instanceof DomainError && e.code === 'INVALID_INPUT') throw invalid(`variant '${v.name}' (endpoint ${describeEndpoint(v.endpoint)}): ${e.message}`);
+        throw e;
+      }
+      this.ref(versionKey, 'http');
+      return { ...base, runtime: 'http', model: { name: v.endpoint.model ?? v.endpoint.url, version: loaded.modelVersion }, versionKey, loaded };
+    }
+    const versionKey = `${v.model.name}/${v.model.version}`;
+    const live = { ...base, runtime: 'onnx' as const, model: v.model, versionKey };
+    const held = this.refs.has(versionKey) ? this.deps.runtime.get(versionKey) : undefined;
+    if (held) {
+      this.ref(versionKey, 'onnx');
+      return { ...live, loaded: held };
     }
     const named = `variant '${v.name}' (model '${v.model.name}' version ${v.model.version})`;
     let source: string | undefined;
@@ -383,18 +525,26 @@ export class DeploymentsService {
       if (e instanceof DomainError && e.code === 'INVALID_INPUT') throw invalid(`${named}: ${e.message}`);
       throw e;
     }
-    this.refs.set(versionKey, (this.refs.get(versionKey) ?? 0) + 1);
-    return model;
+    this.ref(versionKey, 'onnx');
+    return { ...live, loaded: model };
+  }
+
+  private ref(versionKey: string, runtime: VariantRuntime): void {
+    const held = this.refs.get(versionKey);
+    if (held) held.count++;
+    else this.refs.set(versionKey, { count: 1, runtime });
   }
 
   private async release(versionKey: string): Promise<void> {
-    const count = (this.refs.get(versionKey) ?? 0) - 1;
-    if (count > 0) {
-      this.refs.set(versionKey, count);
-      return;
-    }
+    const held = this.refs.get(versionKey);
+    if (!held) return;
+    if (--held.count > 0) return;
     this.refs.delete(versionKey);
-    await this.deps.runtime.unload(versionKey);
+    await this.unload(versionKey, held.runtime);
+  }
+
+  private unload(versionKey: string, runtime: VariantRuntime): Promise<void> {
+    return runtime === 'http' ? this.http.unload(versionKey) : this.deps.runtime.unload(versionKey);
   }
 
   private async releaseTable(t: RoutingTable): Promise<void> {

@@ -3,31 +3,48 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { Type } from 'typebox';
 import { DomainError, ErrorResponse, isDomainError, type TensorSpec } from '@flywheel/contract';
 import {
+  HTTP_PROTOCOLS,
   INFERENCE_ID_HEADER,
   VARIANT_HEADER,
   VARIANT_ROLES,
+  VARIANT_RUNTIMES,
   type Deployment,
   type DeploymentsService,
   type LiveVariant,
   type RoutingTable,
 } from './deployments.service.js';
 import { decodeOipRequest, encodeOipResponse } from './oip-codec.js';
-import { decodeInvocations, encodeMlflowPredictions, tableToTensors } from './mlflow-invocations-codec.js';
+import { decodeInvocations, encodeMlflowPredictions, tableToTensors, type InvocationTable } from './mlflow-invocations-codec.js';
+import { tableToColumnTensors, UpstreamError } from './http-runtime.js';
 import type { RunOptions, Tensor } from './model-runtime.js';
+import type { ServingObserver } from './observer.js';
 import { payloadJson, TRUNCATED_KEY, type PredictionLog } from './prediction-log.js';
 import type { PredictionRow, PredictionsRepository } from './predictions.repository.js';
+import { ShadowMirror } from './shadow.js';
+import { AgreementCounter, DEFAULT_AGREEMENT_TOLERANCE } from './shadow-agreement.js';
+import type { ShadowRepository } from './shadow.repository.js';
 
 const tags = ['serving'];
 const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
+// One object shape for both runtimes (the service checks which fields go together, naming them):
+// a schema union would answer a mistake with "must match a schema in anyOf".
 const Variant = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }),
-  model: Type.Object({
+  runtime: Type.Optional(Type.Union(VARIANT_RUNTIMES.map((r) => Type.Literal(r)), { description: "'onnx' (default): a registry model version in-process; 'http': a proxy to `endpoint`" })),
+  model: Type.Optional(Type.Object({
     name: Type.String({ minLength: 1, maxLength: 256 }),
     version: Type.Union([Type.String({ pattern: '^[1-9][0-9]{0,9}$' }), Type.Integer({ minimum: 1 })]),
-  }, { additionalProperties: false }),
-  role: Type.Union(VARIANT_ROLES.map((r) => Type.Literal(r)), { description: "'shadow' variants get no routed traffic yet" }),
+  }, { additionalProperties: false, description: "The registry model version (runtime 'onnx')" })),
+  endpoint: Type.Optional(Type.Object({
+    url: Type.String({ minLength: 1, maxLength: 2048, description: 'The model server base URL' }),
+    protocol: Type.Union(HTTP_PROTOCOLS.map((p) => Type.Literal(p)), { description: "'oip': POST {url}/v2/models/{model}/infer; 'mlflow': POST {url}/invocations" }),
+    model: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: "The model's name on the server (required for 'oip')" })),
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000, description: 'Per request (default 10000); a slower answer is a 504' })),
+  }, { additionalProperties: false, description: "The model server (runtime 'http')" })),
+  role: Type.Union(VARIANT_ROLES.map((r) => Type.Literal(r)), { description: "'shadow' variants get mirrored copies of requests, never answer them" }),
   weight: Type.Number({ minimum: 0, maximum: 100, description: 'Share of traffic; non-shadow weights sum to 100' }),
+  sample: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Shadow only: the share of requests mirrored to it (default 1)' })),
 }, { additionalProperties: false });
 const Config = Type.Object({
   variants: Type.Array(Variant, { minItems: 1, maxItems: 16 }),
@@ -42,6 +59,39 @@ const DeploymentSchema = Type.Object({
   createdBy: Type.Union([Type.String(), Type.Null()], { description: 'Who wrote the current revision' }),
 });
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }) });
+
+const ShadowReport = Type.Object({
+  deployment: Type.String(),
+  since: Type.Number({ description: 'The agreement window, ms since epoch (inclusive)' }),
+  until: Type.Number({ description: 'ms since epoch (exclusive)' }),
+  queue: Type.Object({
+    queued: Type.Integer({ description: 'Mirrored runs waiting now' }),
+    running: Type.Integer(),
+    concurrency: Type.Integer({ description: 'Shadow runs in flight at most, per deployment' }),
+    maxQueue: Type.Integer({ description: 'Waiting runs at most, per deployment; beyond, copies are shed' }),
+  }),
+  shadows: Type.Array(Type.Object({
+    variant: Type.String(),
+    configured: Type.Boolean({ description: 'Still a shadow of the current revision' }),
+    sample: Type.Number(),
+    counts: Type.Object({
+      mirrored: Type.Integer({ description: 'Copies sampled for this shadow since the process started' }),
+      completed: Type.Integer(),
+      failed: Type.Integer(),
+      shed: Type.Integer({ description: 'Not run: queue full, variant gone by its turn, or shutting down' }),
+    }),
+    agreement: Type.Optional(Type.Object({
+      compared: Type.Integer({ description: 'Rows compared (batch rows of requests both answered and shadowed in the window)' }),
+      agreed: Type.Integer(),
+      rate: Type.Union([Type.Number(), Type.Null()]),
+      kind: Type.Union([Type.Literal('label'), Type.Literal('argmax'), Type.Literal('numeric'), Type.Literal('mixed'), Type.Null()]),
+      meanAbsDiff: Type.Union([Type.Number(), Type.Null()], { description: 'Mean |shadow − answered| over float values' }),
+      incomparable: Type.Integer({ description: 'Pairs whose outputs could not be compared (different names/shapes, truncated)' }),
+      tolerance: Type.Number(),
+      truncated: Type.Boolean({ description: `True when the window held more than 100000 pairs: only the oldest were compared` }),
+    })),
+  })),
+});
 
 const PredictionSchema = Type.Object({
   inferenceId: Type.String(),
@@ -78,11 +128,25 @@ function decodeCursor(token: string | undefined): { ts: number; id: number } | u
   return { ts: Number(m[1]), id: Number(m[2]) };
 }
 
-/** The prediction log as the routes use it: `log` to append, `repo` to read. */
+/** The prediction log as the routes use it: `log` to append, `repo` to read, `shadow` to pair shadow rows with answered ones. */
 export interface PredictionsDeps {
   log: PredictionLog;
   repo: PredictionsRepository;
+  shadow?: ShadowRepository | undefined;
 }
+
+export interface ServingRoutesDeps {
+  deployments: DeploymentsService;
+  predictions?: PredictionsDeps | undefined;
+  /** Told about every inference request on an existing deployment, and every shadow run. */
+  metrics?: ServingObserver | undefined;
+  /** The shadow mirror (default: one with the default bounds, logging to `predictions.log`). Closed with the app. */
+  shadows?: ShadowMirror | undefined;
+}
+
+/** Pairs read per query when computing agreement, and at most per shadow per call. */
+const AGREEMENT_PAGE = 2000;
+const AGREEMENT_MAX_PAIRS = 100_000;
 
 /** Values for the protocol's datatype names. */
 const OIP_TYPE: Record<string, string> = { float32: 'FP32', float64: 'FP64', int32: 'INT32', int64: 'INT64', bool: 'BOOL', string: 'BYTES' };
@@ -96,6 +160,10 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 };
+
+/** A caller's table as the variant's model takes it; a model without a known signature (an MLflow server) gets the columns. */
+const tensorsFor = (table: InvocationTable, variant: LiveVariant): Record<string, Tensor> =>
+  variant.loaded.signature.inputs.length === 0 && variant.runtime === 'http' ? tableToColumnTensors(table) : tableToTensors(table, variant.loaded.signature.inputs);
 
 /** The variant for this request, from the explicit-variant header or the routing-key headers. */
 function pick(deployments: DeploymentsService, req: FastifyRequest, name: string): { table: RoutingTable; variant: LiveVariant } {
@@ -111,6 +179,7 @@ function pick(deployments: DeploymentsService, req: FastifyRequest, name: string
 
 function statusOf(error: FastifyError | Error): number {
   if (isDomainError(error)) return error.status;
+  if (error instanceof UpstreamError) return error.status;
   const fe = error as FastifyError;
   if (fe.validation) return 400;
   return fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 500;
@@ -120,7 +189,7 @@ function statusOf(error: FastifyError | Error): number {
 function oipErrorHandler(error: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
   const status = statusOf(error);
   if (status >= 500) req.log.error({ err: error }, 'inference failed');
-  return reply.status(status).send({ error: status >= 500 && !isDomainError(error) ? 'Internal error.' : error.message });
+  return reply.status(status).send({ error: status >= 500 && !isDomainError(error) && !(error instanceof UpstreamError) ? 'Internal error.' : error.message });
 }
 
 /** MLflow scoring-server errors: `{"error_code": "BAD_REQUEST", "message": "…"}`. */
@@ -128,7 +197,8 @@ function mlflowErrorHandler(error: FastifyError | Error, req: FastifyRequest, re
   const status = statusOf(error);
   if (status >= 500) req.log.error({ err: error }, 'invocation failed');
   const code = isDomainError(error) ? ({ 404: 'RESOURCE_DOES_NOT_EXIST', 400: 'BAD_REQUEST' } as Record<number, string>)[status] ?? error.code : status === 400 ? 'BAD_REQUEST' : 'INTERNAL_ERROR';
-  return reply.status(status).send({ error_code: code, message: status >= 500 && !isDomainError(error) ? 'Internal error.' : error.message });
+  const shown = isDomainError(error) || error instanceof UpstreamError || status < 500;
+  return reply.status(status).send({ error_code: code, message: shown ? error.message : 'Internal error.' });
 }
 
 /**
@@ -136,16 +206,27 @@ function mlflowErrorHandler(error: FastifyError | Error, req: FastifyRequest, re
  * Protocol v2 gateway under /v2, and MLflow scoring under /deployments/:name. Register in its own
  * scope (it adds a text/csv body parser and its own error shapes).
  */
-export async function servingRoutes(app: FastifyInstance, deps: { deployments: DeploymentsService; predictions?: PredictionsDeps }): Promise<void> {
-  const { deployments, predictions } = deps;
+export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDeps): Promise<void> {
+  const { deployments, predictions, metrics } = deps;
+  const shadows = deps.shadows ?? new ShadowMirror({ deployments, log: predictions?.log, observer: metrics, logger: app.log });
+  // Before the prediction log closes (main closes the app first): queued shadow rows get written.
+  app.addHook('onClose', () => shadows.close());
+
+  /**
+   * A failed inference request, for metrics. Requests to a deployment that does not exist are
+   * not reported: their names come from callers, and a label per name would grow without bound.
+   */
+  const observeFailure = (name: string, variant: LiveVariant | undefined, e: unknown, reply: FastifyReply): void => {
+    if (!metrics || (variant === undefined && deployments.isReady(name) === undefined)) return;
+    metrics.observe(name, variant?.name ?? '', statusOf(e as Error), reply.elapsedTime / 1000);
+  };
 
   /**
    * Runs the model and logs the call (answered or failed) under `id`. In sync mode the reply waits
    * for the commit (group-committed with concurrent requests); a failed log write fails the request,
    * so nothing answered is missing from the log.
    */
-  const runLogged = async (name: string, id: string, variant: LiveVariant, inputs: Record<string, Tensor>, opts: RunOptions = {}): Promise<Record<string, Tensor>> => {
-    const ts = Date.now();
+  const runLogged = async (name: string, id: string, ts: number, variant: LiveVariant, inputs: Record<string, Tensor>, opts: RunOptions = {}): Promise<Record<string, Tensor>> => {
     const t0 = process.hrtime.bigint();
     let outputs: Record<string, Tensor> | undefined;
     let failure: unknown;
@@ -231,6 +312,60 @@ export async function servingRoutes(app: FastifyInstance, deps: { deployments: D
       return reply.status(204).send();
     });
 
+    api.get('/api/v1/deployments/:name/shadow', {
+      schema: {
+        tags,
+        summary: "A deployment's shadow variants: mirrored/completed/failed/shed since start, and agreement with the answered outputs over a window of the log",
+        params: NameParams,
+        querystring: Type.Object({
+          since: Type.Optional(Type.Integer({ minimum: 0, description: 'ms since epoch, inclusive (default: the last 24 hours)' })),
+          until: Type.Optional(Type.Integer({ minimum: 0, description: 'ms since epoch, exclusive (default: now)' })),
+          tolerance: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: `Relative tolerance for numeric outputs (default ${DEFAULT_AGREEMENT_TOLERANCE})` })),
+        }, { additionalProperties: false }),
+        response: { 200: ShadowReport, ...errors },
+      },
+    }, async (req) => {
+      const name = (req.params as { name: string }).name;
+      const q = req.query as { since?: number; until?: number; tolerance?: number };
+      const until = q.until ?? Date.now();
+      const since = q.since ?? until - 24 * 3600_000;
+      if (since > until) throw new DomainError('INVALID_INPUT', `since (${since}) is after until (${until}).`);
+      const current = (await deployments.get(name)).config.variants.filter((v) => v.role === 'shadow');
+      const counts = shadows.countsFor(name);
+      const names = [...new Set([...current.map((v) => v.name), ...counts.keys()])];
+      const report = [];
+      for (const variant of names) {
+        const conf = current.find((v) => v.name === variant);
+        let agreement: ReturnType<AgreementCounter['result']> & { truncated: boolean } | undefined;
+        if (predictions?.shadow) {
+          const counter = new AgreementCounter(q.tolerance ?? DEFAULT_AGREEMENT_TOLERANCE);
+          let after: { ts: number; id: number } | undefined;
+          let seen = 0;
+          let truncated = false;
+          for (;;) {
+            const page = await predictions.shadow.pairs(name, variant, { shadows: names, since, until, after, limit: AGREEMENT_PAGE });
+            for (const pair of page) counter.add(pair.answered_outputs, pair.shadow_outputs);
+            seen += page.length;
+            if (page.length < AGREEMENT_PAGE) break;
+            if (seen >= AGREEMENT_MAX_PAIRS) {
+              truncated = true;
+              break;
+            }
+            after = { ts: page[page.length - 1]!.ts, id: page[page.length - 1]!.id };
+          }
+          agreement = { ...counter.result(), truncated };
+        }
+        report.push({
+          variant,
+          configured: conf !== undefined,
+          sample: conf?.sample ?? 1,
+          counts: counts.get(variant) ?? { mirrored: 0, completed: 0, failed: 0, shed: 0 },
+          ...(agreement ? { agreement } : {}),
+        });
+      }
+      return { deployment: name, since, until, queue: shadows.queueStats(name), shadows: report };
+    });
+
     if (predictions) {
       api.get('/api/v1/deployments/:name/predictions', {
         schema: {
@@ -280,7 +415,7 @@ export async function servingRoutes(app: FastifyInstance, deps: { deployments: D
       return {
         name: table.name,
         versions: [...new Set(table.variants.map((v) => v.model.version))],
-        platform: 'onnxruntime',
+        platform: table.primary.runtime === 'onnx' ? 'onnxruntime' : 'http',
         inputs: sig.inputs.map(oipTensorMeta),
         outputs: (sig.outputs ?? []).map(oipTensorMeta),
       };
@@ -293,14 +428,25 @@ export async function servingRoutes(app: FastifyInstance, deps: { deployments: D
     });
     oip.post('/v2/models/:name/infer', { schema: { params: NameParams } }, async (req, reply) => {
       const name = (req.params as { name: string }).name;
-      const decoded = decodeOipRequest(req.body);
-      const id = inferenceId(req, decoded.id);
-      // Pick and call without an await in between: a swap cannot unload the picked model first.
-      const { variant } = pick(deployments, req, name);
-      const outputs = await runLogged(name, id, variant, decoded.inputs, decoded.outputs ? { outputs: decoded.outputs } : {});
-      const res = encodeOipResponse({ modelName: name, modelVersion: variant.model.version, id, outputs });
-      res.parameters = { ...(res.parameters ?? {}), variant: variant.name };
-      return reply.header(VARIANT_HEADER, variant.name).header(INFERENCE_ID_HEADER, id).send(res);
+      let variant: LiveVariant | undefined;
+      try {
+        const decoded = decodeOipRequest(req.body);
+        const id = inferenceId(req, decoded.id);
+        const ts = Date.now();
+        // Pick and call without an await in between: a swap cannot unload the picked model first.
+        const picked = pick(deployments, req, name);
+        variant = picked.variant;
+        const outputs = await runLogged(name, id, ts, variant, decoded.inputs, decoded.outputs ? { outputs: decoded.outputs } : {});
+        const res = encodeOipResponse({ modelName: name, modelVersion: variant.model.version, id, outputs });
+        res.parameters = { ...(res.parameters ?? {}), variant: variant.name };
+        metrics?.observe(name, variant.name, 200, reply.elapsedTime / 1000);
+        reply.header(VARIANT_HEADER, variant.name).header(INFERENCE_ID_HEADER, id).send(res);
+        if (picked.table.shadows.length > 0) shadows.mirror(picked.table, id, ts, () => decoded.inputs);
+        return reply;
+      } catch (e) {
+        observeFailure(name, variant, e, reply);
+        throw e;
+      }
     });
   });
 
@@ -317,18 +463,33 @@ export async function servingRoutes(app: FastifyInstance, deps: { deployments: D
       return {
         deployment: table.name,
         revision: table.revision,
-        variants: table.variants.map((v) => ({ name: v.name, role: v.role, weight: v.weight, model: v.model })),
+        variants: table.variants.map((v) => ({ name: v.name, role: v.role, weight: v.weight, runtime: v.runtime, model: v.model })),
       };
     });
     mlflow.post('/deployments/:name/invocations', { schema: { params: NameParams } }, async (req, reply) => {
       const name = (req.params as { name: string }).name;
-      deployments.table(name); // 404 before reading the body's format
-      const table = decodeInvocations(req.body, req.headers['content-type'] ?? 'application/json');
-      const id = inferenceId(req);
-      const { variant } = pick(deployments, req, name);
-      const inputs: Record<string, Tensor> = tableToTensors(table, variant.loaded.signature.inputs);
-      const outputs = await runLogged(name, id, variant, inputs);
-      return reply.header(VARIANT_HEADER, variant.name).header(INFERENCE_ID_HEADER, id).send(encodeMlflowPredictions(outputs));
+      let variant: LiveVariant | undefined;
+      try {
+        deployments.table(name); // 404 before reading the body's format
+        const table = decodeInvocations(req.body, req.headers['content-type'] ?? 'application/json');
+        const id = inferenceId(req);
+        const ts = Date.now();
+        const picked = pick(deployments, req, name);
+        variant = picked.variant;
+        const inputs = tensorsFor(table, variant);
+        const outputs = await runLogged(name, id, ts, variant, inputs);
+        metrics?.observe(name, variant.name, 200, reply.elapsedTime / 1000);
+        reply.header(VARIANT_HEADER, variant.name).header(INFERENCE_ID_HEADER, id).send(encodeMlflowPredictions(outputs));
+        if (picked.table.shadows.length > 0) {
+          const answered = variant;
+          // Each shadow gets the caller's table as its own signature reads it (built off the request path).
+          shadows.mirror(picked.table, id, ts, (v) => (v.loaded.signature === answered.loaded.signature ? inputs : tensorsFor(table, v)));
+        }
+        return reply;
+      } catch (e) {
+        observeFailure(name, variant, e, reply);
+        throw e;
+      }
     });
   });
 }
