@@ -298,5 +298,42 @@ for (const dialect of DIALECTS) {
       assert.equal(final.events.filter((e) => e.type === 'step_advanced').length, 4);
       assert.deepEqual(await weights('race'), { a: 0, c: 100 });
     });
+
+    test('a step taken by a process that died before writing its weights is written by another after the lease', async () => {
+      await platform.services.deployments.create({ name: 'crash', config: { variants: [variant('a', '1', 100), variant('c', '2', 0, 'canary')] } });
+      const r = await rollouts.start('crash', { canary: 'c', steps: [{ weight: 10, hold: { requests: 1 } }, { weight: 60, hold: { requests: 1 } }] });
+      const row = (await rollouts.repo.get(r.id))!;
+      // What the controller's claim writes; the process is then gone before deployments.update.
+      assert.ok(await rollouts.transition(row, { step: 1, applied_revision: null, step_started_at: null, updated_at: Date.now() }, [{ ts: Date.now(), type: 'step_advanced', actor: 'controller', step: 2 }]));
+      await controller.tick(); // within the lease: the claimer may still be writing
+      assert.deepEqual(await weights('crash'), { a: 90, c: 10 });
+      const after = build();
+      const late = new RolloutController({ rollouts: after.service, deployments: platform.services.deployments, clock: { now: () => Date.now() + 61_000 } }, { applyLeaseMs: 60_000 });
+      await late.tick();
+      assert.deepEqual(await weights('crash'), { a: 40, c: 60 });
+      const now = await rollouts.get('crash', r.id);
+      assert.equal(now.currentStep, 2);
+      assert.ok(now.stepStartedAt !== null && now.revision === (await platform.services.deployments.get('crash')).revision);
+    });
+
+    test('two starts at once on one deployment: one 201, one 409, one revision', async () => {
+      await platform.services.deployments.create({ name: 'twice', config: { variants: [variant('a', '1', 100), variant('c', '2', 0, 'canary')] } });
+      const body = { canary: 'c', steps: [{ weight: 10, hold: { requests: 1000 } }] };
+      const codes = (await Promise.all([start('twice', body), start('twice', body), start('twice', body)])).map((x) => x.statusCode).sort();
+      assert.deepEqual(codes, [201, 409, 409]);
+      assert.equal((await platform.services.deployments.get('twice')).revision, 2);
+      assert.equal((await api.inject({ url: '/api/v1/deployments/twice/rollouts' })).json().rollouts.length, 1);
+    });
+
+    test('weights changed by someone else stop the rollout and their config stands', async () => {
+      await platform.services.deployments.create({ name: 'manual', config: { variants: [variant('a', '1', 100), variant('c', '2', 0, 'canary')] } });
+      const r = await rollouts.start('manual', { canary: 'c', steps: [{ weight: 10, hold: { requests: 1000 } }] });
+      await platform.services.deployments.update('manual', { variants: [variant('a', '1', 70), variant('c', '2', 30, 'canary')] });
+      await controller.tick();
+      const now = await rollouts.get('manual', r.id);
+      assert.equal(now.state, 'aborted');
+      assert.match(now.reason!, /canary's weight was changed outside the rollout \(30, expected 10\)/);
+      assert.deepEqual(await weights('manual'), { a: 70, c: 30 });
+    });
   });
 }
