@@ -6,7 +6,7 @@ import type { ServingObserver } from './observer.js';
 import { payloadJson, type PredictionLog } from './prediction-log.js';
 
 export interface ShadowOptions {
-  /** Shadow runs in flight at once, per deployment. Default 2 (the request path keeps the rest of the CPU). */
+  /** Shadow runs in flight at once, per deployment. Default 4 (a slot mostly waits for its log commit; the request path keeps the CPU). */
   concurrency?: number;
   /** Mirrored runs waiting per deployment; a copy arriving when it is full is shed and counted. Default 1000. */
   maxQueue?: number;
@@ -51,7 +51,7 @@ interface Queue {
   scheduled: boolean;
 }
 
-export const DEFAULT_SHADOW_CONCURRENCY = 2;
+export const DEFAULT_SHADOW_CONCURRENCY = 4;
 export const DEFAULT_SHADOW_MAX_QUEUE = 1000;
 
 const failureStatus = (e: unknown): number => (isDomainError(e) ? e.status : e instanceof UpstreamError ? e.status : 500);
