@@ -156,7 +156,9 @@ export class RolloutController {
         { ts: now, type: 'guardrail_breached', actor: CONTROLLER_ACTOR, step: row.step + 1, detail: { ...breach, window, canaryRequests: c.requests } },
         { ts: now, type: 'rolled_back', actor: CONTROLLER_ACTOR, step: row.step + 1, detail: { reason } },
       ]);
-      if (won) await rollouts.applyPending({ ...row, state: 'rolled_back', applied_revision: null, reason, last_evaluation: text, updated_at: now, version: row.version + 1 });
+      if (!won) return;
+      this.deps.logger?.warn({ rollout: row.id, deployment: row.deployment, canary: row.canary, reason }, 'canary rolled back');
+      await rollouts.applyPending({ ...row, state: 'rolled_back', applied_revision: null, reason, last_evaluation: text, updated_at: now, version: row.version + 1 });
       return;
     }
     // With guardrails, a step is only passed once they were judged (and every extra source had a value).
@@ -166,13 +168,17 @@ export class RolloutController {
       return;
     }
     if (row.step + 1 >= steps.length) {
-      await rollouts.transition(row, { state: 'completed', last_evaluation: text, updated_at: now }, [{ ts: now, type: 'completed', actor: CONTROLLER_ACTOR, step: row.step + 1, detail: { evaluation } }]);
+      if (await rollouts.transition(row, { state: 'completed', last_evaluation: text, updated_at: now }, [{ ts: now, type: 'completed', actor: CONTROLLER_ACTOR, step: row.step + 1, detail: { evaluation } }])) {
+        this.deps.logger?.info({ rollout: row.id, deployment: row.deployment, canary: row.canary, weight: step.weight }, 'canary rollout completed');
+      }
       return;
     }
     const next = { ...row, step: row.step + 1, applied_revision: null, step_started_at: null, last_evaluation: text, updated_at: now, version: row.version + 1 };
     const won = await rollouts.transition(row, { step: next.step, applied_revision: null, step_started_at: null, last_evaluation: text, updated_at: now }, [
       { ts: now, type: 'step_advanced', actor: CONTROLLER_ACTOR, step: next.step + 1, detail: { from: row.step + 1, to: next.step + 1, weight: steps[next.step]!.weight, evaluation } },
     ]);
-    if (won) await rollouts.applyPending(next);
+    if (!won) return;
+    this.deps.logger?.info({ rollout: row.id, deployment: row.deployment, canary: row.canary, step: next.step + 1, weight: steps[next.step]!.weight }, 'canary rollout advanced');
+    await rollouts.applyPending(next);
   }
 }

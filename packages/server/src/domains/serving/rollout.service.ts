@@ -29,7 +29,7 @@ export interface GuardrailSource {
 /** What rollouts need of deployments: read the current config, write a new revision. */
 export interface RolloutDeployments {
   get(name: string): Promise<{ revision: number; config: WeightedConfig }>;
-  update(name: string, config: never, createdBy?: string): Promise<{ revision: number }>;
+  update(name: string, config: unknown, createdBy?: string): Promise<{ revision: number }>;
 }
 
 export interface RolloutLogger {
@@ -145,7 +145,7 @@ export class RolloutService {
     }
     let revision: number;
     try {
-      revision = (await this.deps.deployments.update(deployment, withWeights(d.config, weights) as never, actor)).revision;
+      revision = (await this.deps.deployments.update(deployment, withWeights(d.config, weights), actor)).revision;
     } catch (e) {
       await this.repo.transaction((r) => r.delete(row.id));
       throw e;
@@ -220,7 +220,7 @@ export class RolloutService {
     const { steps } = parsePlan(row);
     const canaryWeight = row.state === 'rolled_back' ? 0 : row.state === 'aborted' ? (base[row.canary] ?? 0) : steps[row.step]!.weight;
     const weights = stepWeights(d.config, base, row.canary, canaryWeight);
-    const revision = (await this.deps.deployments.update(row.deployment, withWeights(d.config, weights) as never, actor ?? CONTROLLER_ACTOR)).revision;
+    const revision = (await this.deps.deployments.update(row.deployment, withWeights(d.config, weights), actor ?? CONTROLLER_ACTOR)).revision;
     const at = this.deps.clock.now();
     const won = await this.transition(row, { applied_revision: revision, updated_at: at, ...(row.state === 'running' || row.state === 'paused' ? { step_started_at: at } : {}) }, [
       { ts: at, type: 'weights_applied', actor: actor ?? CONTROLLER_ACTOR, step: row.step + 1, detail: { revision, weights } },
