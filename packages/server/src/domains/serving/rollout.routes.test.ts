@@ -316,6 +316,25 @@ for (const dialect of DIALECTS) {
       assert.ok(now.stepStartedAt !== null && now.revision === (await platform.services.deployments.get('crash')).revision);
     });
 
+    test('the timer ticks on its own; stop() ends it', async () => {
+      await platform.services.deployments.create({ name: 'timer', config: { variants: [variant('a', '1', 100), variant('c', '2', 0, 'canary')] } });
+      const r = await rollouts.start('timer', { canary: 'c', steps: [{ weight: 50, hold: { requests: 1 } }, { weight: 100, hold: { requests: 1 } }] });
+      const ticking = new RolloutController({ rollouts, deployments: platform.services.deployments, clock: systemClock }, { intervalMs: 20 });
+      ticking.start();
+      try {
+        for (let i = 0; i < 500 && (await rollouts.get('timer', r.id)).state !== 'completed'; i++) {
+          await send('timer', 1);
+          await new Promise((res) => setTimeout(res, 20));
+        }
+      } finally {
+        await ticking.stop();
+      }
+      assert.equal((await rollouts.get('timer', r.id)).state, 'completed');
+      const listed = (await api.inject({ url: '/api/v1/deployments/timer/rollouts' })).json().rollouts;
+      assert.equal(listed.length, 1);
+      assert.equal(listed[0].currentStep, 2);
+    });
+
     test('two starts at once on one deployment: one 201, one 409, one revision', async () => {
       await platform.services.deployments.create({ name: 'twice', config: { variants: [variant('a', '1', 100), variant('c', '2', 0, 'canary')] } });
       const body = { canary: 'c', steps: [{ weight: 10, hold: { requests: 1000 } }] };

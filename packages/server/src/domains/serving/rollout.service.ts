@@ -272,8 +272,9 @@ export class RolloutService {
 
   private async view(row: RolloutRow, live: boolean): Promise<Rollout> {
     const plan = parsePlan(row);
-    const evaluation = row.last_evaluation === null ? null : (JSON.parse(row.last_evaluation) as { canary?: { requests?: number } });
-    let requestsInStep = evaluation?.canary?.requests ?? 0;
+    const evaluation = row.last_evaluation === null ? null : (JSON.parse(row.last_evaluation) as { step?: number; canary?: { requests?: number } });
+    // The evaluation that passed a step stays as the last one until the next tick: it counts for its own step only.
+    let requestsInStep = evaluation?.step === row.step + 1 ? (evaluation.canary?.requests ?? 0) : 0;
     if (live && ACTIVE_STATES.includes(row.state) && row.step_started_at !== null) {
       requestsInStep = (await this.repo.windowStats(row.deployment, [row.canary], row.step_started_at)).requests;
     }
