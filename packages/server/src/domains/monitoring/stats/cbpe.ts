@@ -32,8 +32,11 @@ export interface PerformanceEstimate {
  * row i is positive with probability s_i, predicted positive when s_i ≥ threshold. Expected
  * TP = Σ_{pred+} s_i, FP = Σ_{pred+} (1 − s_i), FN = Σ_{pred−} s_i, TN = Σ_{pred−} (1 − s_i);
  * accuracy, precision, recall and F1 follow from them (zero_division 0). The ROC-AUC estimate is
- * NannyML's: the ROC curve traced with expected counts at every score threshold, which equals
- * Σ_{i,j} s_i (1 − s_j) [s_i > s_j, ½ at ties, including i = j] / (Σ s · Σ (1 − s)).
+ * NannyML's estimate_roc_auc: the area under the ROC curve traced with expected counts at every
+ * distinct score, closed at (0, 0) and (1, 1), which equals
+ * Σ_{i,j} s_i (1 − s_j) [s_i > s_j, ½ at ties, including i = j] / (Σ s · Σ (1 − s)). (Recent
+ * NannyML closes the curve with a phantom row of score 1 instead, which moves the figure by
+ * about 1/n.)
  * Scores that are missing, not finite or outside [0, 1] are an error (a miscalibrated input, not
  * a missing value): missing ones are dropped and counted.
  *

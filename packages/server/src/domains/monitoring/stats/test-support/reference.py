@@ -60,12 +60,13 @@ out['binary'] = dict(cm=cm.tolist(), accuracy=float(np.mean(y == yp)), precision
                      log_loss=float(-np.mean(y * np.log(sc) + (1 - y) * np.log(1 - sc))))
 
 # NannyML CBPE (nannyml/performance_estimation/confidence_based/metrics.py): expected confusion matrix and estimate_roc_auc
+# (without the phantom score-1 row that recent NannyML appends to close the curve; the (0, 0) end is added instead)
 pos = s >= 0.5
 tp, fp, fn, tn = s[pos].sum(), (1 - s[pos]).sum(), s[~pos].sum(), (1 - s[~pos]).sum()
 th = np.sort(s); om = 1 - th
 TP = np.cumsum(th[::-1])[::-1]; FP = np.cumsum(om[::-1])[::-1]
 FN = np.cumsum(np.insert(th, 0, 0)[:-1]); TN = np.cumsum(np.insert(om, 0, 0)[:-1])
-keep = np.diff(np.append(th, 2)).astype(bool)
+keep = np.diff(np.insert(th, 0, -1)).astype(bool)  # first index of each tied score: all rows with s >= threshold
 tpr = TP[keep] / (TP[keep] + FN[keep]); fpr = FP[keep] / (FP[keep] + TN[keep])
 tpr = np.append(tpr, 0); fpr = np.append(fpr, 0)  # the curve ends at (0, 0), as sklearn.metrics.auc over the full curve
 out['cbpe'] = dict(tp=float(tp), fp=float(fp), fn=float(fn), tn=float(tn), accuracy=float((tp + tn) / len(s)), precision=float(tp / (tp + fp)),
