@@ -106,3 +106,19 @@ test('predict bodies: rows become dataframe_records or instances; MLflow bodies 
   assert.match(renderPredictions([[0.25], [0.75]]), /row\s+prediction\n-+\s+-+\n0\s+0\.25\n1\s+0\.75/);
   assert.match(renderPredictions({ p: [[0.5]], label: ['yes'] }), /row\s+p\s+label\n.*\n0\s+0\.5\s+yes/);
 });
+
+test('--help on deploy, every deploy subcommand and predict shows examples', async () => {
+  const { buildProgram } = await import('./program.js');
+  const program = buildProgram();
+  const deploy = program.commands.find((c) => c.name() === 'deploy')!;
+  const predict = program.commands.find((c) => c.name() === 'predict')!;
+  const subs = deploy.commands.map((c) => c.name());
+  assert.deepEqual(subs.sort(), ['create', 'delete', 'list', 'predictions', 'revisions', 'rollback', 'set-weights', 'show', 'update']);
+  for (const cmd of [deploy, predict, ...deploy.commands]) {
+    let text = '';
+    cmd.configureOutput({ writeOut: (s) => (text += s) });
+    cmd.outputHelp();
+    assert.match(text, /Examples:\n {2}\$ flywheel /, cmd.name());
+    assert.match(text, /--url <url>|Commands:/, cmd.name());
+  }
+});

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { LOGISTIC_B, LOGISTIC_W, logisticModel } from '../../../server/src/domains/serving/test-support/serving-models.js';
+
+export const bin = fileURLToPath(new URL('../bin.ts', import.meta.url));
+
+/** Weights of the logistic models registered as versions 1 and 2 of `churn`. */
+export const MODELS: Record<string, { w: number[]; b: number }> = {
+  '1': { w: LOGISTIC_W, b: LOGISTIC_B },
+  '2': { w: LOGISTIC_W.map((x) => -x), b: 0.4 },
+};
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything the process wrote, for failure messages. */
+  output(): string;
+  /** SIGTERM and wait for the exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `flywheel server` as a user would, as its own process (bin.ts directly, so a signal
+ * reaches the server itself and not a wrapper), and resolves once it logs its address.
+ */
+export async function startServer(dataDir: string, databaseUrl?: string): Promise<ServerProcess> {
+  const args = ['--conditions=flywheel-source', '--import', 'tsx', bin, 'server', '--port', '0', '--data-dir', dataDir, ...(databaseUrl ? ['--database-url', databaseUrl] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = () => {
+      const m = /listening on (http:\/\/[^"\s]+)/.exec(out);
+      if (m) resolve(m[1]!);
+    };
+    child.stdout!.on('data', onData);
+    child.on('exit', (code, signal) => reject(new Error(`server exited (${code ?? signal}) before listening: ${out}`)));
+    setTimeout(() => reject(new Error(`no listening line after 60 s: ${out}`)), 60_000).unref();
+  });
+  return {
+    url,
+    child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Runs the CLI against `url`; `--url` goes last so every command gets it. */
+export function cli(url: string, ...args: string[]) {
+  return spawnSync(process.execPath, ['--conditions=flywheel-source', '--import', 'tsx', bin, ...args, '--url', url], { encoding: 'utf8', timeout: 60_000 });
+}
+
+async function mlflow(url: string, path: string, body: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${url}/api/2.0/mlflow/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal(res.status, 200, await res.clone().text());
+  return (await res.json()) as Record<string, unknown>;
+}
+
+/**
+ * Registers `churn` versions 1 and 2 the way an MLflow client does: the ONNX file uploaded
+ * through the artifact proxy under a run, then a model version from that run's folder.
+ */
+export async function registerChurnModels(url: string): Promise<void> {
+  await mlflow(url, 'registered-models/create', { name: 'churn' });
+  for (const [version, m] of Object.entries(MODELS)) {
+    const run = (await mlflow(url, 'runs/create', { experiment_id: '0' })) as { run: { info: { run_id: string } } };
+    const runId = run.run.info.run_id;
+    const put = await fetch(`${url}/api/2.0/mlflow-artifacts/artifacts/0/${runId}/artifacts/model/model.onnx`, { method: 'PUT', body: Buffer.from(logisticModel(m.w, m.b)) });
+    assert.equal(put.status, 200, await put.text());
+    const mv = (await mlflow(url, 'model-versions/create', { name: 'churn', source: `mlflow-artifacts:/0/${runId}/artifacts/model`, run_id: runId })) as { model_version: { version: string } };
+    assert.equal(mv.model_version.version, version);
+  }
+}
