@@ -12,7 +12,7 @@ export interface VariantSpec {
   weight?: number;
   sample?: number;
   runtime?: string;
-  endpoint?: string;
+  endpoint?: { url: string; protocol?: string; model?: string; timeoutMs?: number };
   [k: string]: unknown;
 }
 export interface DeploymentSpec {
@@ -65,8 +65,8 @@ export function parseWeight(s: string): [string, number] {
   return [m[1]!, Number(m[2])];
 }
 
-/** A config file: the config itself, or `{ config }` / `{ name, config }` as the API takes it. */
-export function readConfigFile(path: string): DeploymentSpec {
+/** A JSON object from a file; anything else is a usage error naming the file. */
+export function readJsonFile(path: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -79,8 +79,14 @@ export function readConfigFile(path: string): DeploymentSpec {
   } catch (e) {
     throw usage(`${path} is not valid JSON: ${(e as Error).message}`);
   }
-  const obj = parsed as Record<string, unknown> | null;
-  const config = obj && typeof obj === 'object' && !Array.isArray(obj) && 'config' in obj ? obj.config : obj;
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw usage(`${path}: expected a JSON object.`);
+  return parsed as Record<string, unknown>;
+}
+
+/** A config file: the config itself, or `{ config }` / `{ name, config }` as the API takes it. */
+export function readConfigFile(path: string): DeploymentSpec {
+  const obj = readJsonFile(path);
+  const config = 'config' in obj ? obj.config : obj;
   if (!config || typeof config !== 'object' || Array.isArray(config) || !Array.isArray((config as DeploymentSpec).variants)) {
     throw usage(`${path}: expected a deployment config with a "variants" list (or {"config": {…}}).`);
   }
@@ -139,4 +145,14 @@ export function withWeights(config: DeploymentSpec, weights: Array<[string, numb
     }
   }
   return { ...config, variants: config.variants.map((v) => (byName.has(v.name) ? { ...v, weight: byName.get(v.name)! } : v)) };
+}
+
+/** `--since`: ms since epoch, an ISO date, or a span back from now (`30s`, `15m`, `2h`, `7d`). */
+export function parseSince(s: string, now = Date.now()): number {
+  const span = /^(\d+)(s|m|h|d)$/.exec(s);
+  if (span) return now - Number(span[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[span[2] as 's' | 'm' | 'h' | 'd'];
+  if (/^\d{1,16}$/.test(s)) return Number(s);
+  const t = Date.parse(s);
+  if (Number.isNaN(t)) throw new CliError(`--since '${s}': expected a span (15m, 2h, 7d), an ISO date or ms since epoch.`, EXIT.usage);
+  return t;
 }

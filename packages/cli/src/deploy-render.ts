@@ -3,7 +3,8 @@ import { table } from './table.js';
 
 export const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
-const modelOf = (v: VariantSpec) => (v.model ? `${v.model.name} v${v.model.version}` : v.endpoint ? String(v.endpoint) : '');
+const modelOf = (v: VariantSpec) =>
+  v.model ? `${v.model.name} v${v.model.version}` : v.endpoint ? `${v.endpoint.protocol ?? 'http'} ${v.endpoint.url}${v.endpoint.model ? ` (${v.endpoint.model})` : ''}` : '';
 
 /** `a=90 b=10 +shadow s` — a deployment's split on one line. */
 export function splitSummary(config: DeploymentSpec): string {

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliError, EXIT } from './client.js';
-import { configFromFlags, parseModelRef, parseShadow, parseVariant, parseWeight, withWeights } from './deploy-config.js';
-import { parseSince } from './deploy.command.js';
+import { configFromFlags, parseModelRef, parseShadow, parseSince, parseVariant, parseWeight, withWeights } from './deploy-config.js';
+import { parseSteps } from './deploy-rollout.command.js';
 import { invocationBody, renderPredictions } from './predict.command.js';
 
 const usageError = (fn: () => unknown, re: RegExp) =>
@@ -46,14 +46,14 @@ test('update keeps what the flags do not mention, including fields the CLI has n
   const base = {
     variants: [
       { name: 'a', model: { name: 'churn', version: '3' }, role: 'primary', weight: 100 },
-      { name: 'ext', runtime: 'http', endpoint: 'http://m:8080', role: 'shadow', weight: 0 },
+      { name: 'ext', runtime: 'http', endpoint: { url: 'http://m:8080', protocol: 'mlflow' }, role: 'shadow', weight: 0 },
     ],
     routingKey: { header: 'x-user' },
     guardrails: { maxErrorRate: 0.01 },
   };
   const newRouted = configFromFlags({ model: 'churn:4' }, base);
   assert.deepEqual(newRouted.variants.map((v) => v.name), ['primary', 'ext']);
-  assert.equal(newRouted.variants[1]!.endpoint, 'http://m:8080');
+  assert.deepEqual(newRouted.variants[1]!.endpoint, { url: 'http://m:8080', protocol: 'mlflow' });
   assert.deepEqual(newRouted.guardrails, { maxErrorRate: 0.01 });
   assert.deepEqual(newRouted.routingKey, { header: 'x-user' });
   assert.deepEqual(configFromFlags({ clearShadows: true }, base).variants.map((v) => v.name), ['a']);
@@ -113,12 +113,25 @@ test('--help on deploy, every deploy subcommand and predict shows examples', asy
   const deploy = program.commands.find((c) => c.name() === 'deploy')!;
   const predict = program.commands.find((c) => c.name() === 'predict')!;
   const subs = deploy.commands.map((c) => c.name());
-  assert.deepEqual(subs.sort(), ['create', 'delete', 'list', 'predictions', 'revisions', 'rollback', 'set-weights', 'show', 'update']);
-  for (const cmd of [deploy, predict, ...deploy.commands]) {
+  assert.deepEqual(subs.sort(), ['create', 'delete', 'list', 'predictions', 'revisions', 'rollback', 'rollout', 'set-weights', 'shadow', 'show', 'update']);
+  const rollout = deploy.commands.find((c) => c.name() === 'rollout')!;
+  assert.deepEqual(rollout.commands.map((c) => c.name()).sort(), ['abort', 'list', 'pause', 'resume', 'show', 'start']);
+  for (const cmd of [deploy, predict, ...deploy.commands, ...rollout.commands]) {
     let text = '';
     cmd.configureOutput({ writeOut: (s) => (text += s) });
     cmd.outputHelp();
     assert.match(text, /Examples:\n {2}\$ flywheel /, cmd.name());
     assert.match(text, /--url <url>|Commands:/, cmd.name());
   }
+});
+
+test('rollout steps: a weight held for a time and/or a request count', () => {
+  assert.deepEqual(parseSteps('5@10m,25@1000req,50@30s+200req,100'), [
+    { weight: 5, hold: { seconds: 600 } },
+    { weight: 25, hold: { requests: 1000 } },
+    { weight: 50, hold: { seconds: 30, requests: 200 } },
+    { weight: 100, hold: {} },
+  ]);
+  usageError(() => parseSteps('5@soon'), /hold 'soon' is neither a duration/);
+  usageError(() => parseSteps('five'), /--steps 'five': expected <weight>\[@<hold>\]/);
 });

@@ -1,23 +1,15 @@
 import { createInterface } from 'node:readline/promises';
 import { Option, type Command } from 'commander';
 import { ApiClient, CliError, EXIT } from './client.js';
-import { configFromFlags, parseWeight, withWeights, type DeploymentView, type VariantFlags } from './deploy-config.js';
+import { configFromFlags, parseSince, parseWeight, withWeights, type DeploymentView, type VariantFlags } from './deploy-config.js';
 import { renderDeployment, renderDeployments, renderPredictions, renderRevisions, type PredictionView, type RevisionView } from './deploy-render.js';
 import { output } from './output.js';
+import { rolloutCommands } from './deploy-rollout.command.js';
+import { shadowCommand } from './deploy-shadow.command.js';
 
 type Common = { url?: string; json?: boolean };
 const path = (name: string, rest = '') => `/api/v1/deployments/${encodeURIComponent(name)}${rest}`;
 const collect = (v: string, prev: string[] = []) => [...prev, v];
-
-/** `--since`: ms since epoch, an ISO date, or a span back from now (`30s`, `15m`, `2h`, `7d`). */
-export function parseSince(s: string, now = Date.now()): number {
-  const span = /^(\d+)(s|m|h|d)$/.exec(s);
-  if (span) return now - Number(span[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[span[2] as 's' | 'm' | 'h' | 'd'];
-  if (/^\d{1,16}$/.test(s)) return Number(s);
-  const t = Date.parse(s);
-  if (Number.isNaN(t)) throw new CliError(`--since '${s}': expected a span (15m, 2h, 7d), an ISO date or ms since epoch.`, EXIT.usage);
-  return t;
-}
 
 function positiveInt(flag: string, s: string, max: number): number {
   if (!/^\d{1,9}$/.test(s) || Number(s) < 1 || Number(s) > max) throw new CliError(`${flag} '${s}': expected a whole number from 1 to ${max}.`, EXIT.usage);
@@ -222,4 +214,7 @@ Examples:
       } while (pageToken && predictions.length < limit);
       output(opts.json, { predictions }, () => renderPredictions(predictions));
     });
+
+  shadowCommand(deploy);
+  rolloutCommands(deploy);
 }
