@@ -6,9 +6,12 @@ import type { ServingObserver } from './observer.js';
 import { payloadJson, type PredictionLog } from './prediction-log.js';
 
 export interface ShadowOptions {
-  /** Shadow runs in flight at once, per deployment. Default 4 (a slot mostly waits for its log commit; the request path keeps the CPU). */
+  /** Shadow model calls in flight at once, per deployment. Default 4 (the request path keeps the CPU). */
   concurrency?: number;
-  /** Mirrored runs waiting per deployment; a copy arriving when it is full is shed and counted. Default 1000. */
+  /**
+   * Copies held per deployment — waiting, running, or waiting for their log commit; a copy
+   * arriving when this many are held is shed and counted. Default 1000.
+   */
   maxQueue?: number;
   /** For tests: the sampling draw, uniform in [0, 1). */
   random?: () => number;
@@ -47,7 +50,10 @@ interface Job {
 interface Queue {
   jobs: Job[];
   head: number;
+  /** Model calls in flight (bounded by `concurrency`). */
   running: number;
+  /** Runs done, their log rows not yet committed (they count against `maxQueue`, not `concurrency`). */
+  logging: number;
   scheduled: boolean;
 }
 
@@ -92,7 +98,7 @@ export class ShadowMirror {
       const counts = this.countsOf(table.name, variant.name);
       counts.mirrored++;
       const q = this.queueOf(table.name);
-      if (this.closed || q.jobs.length - q.head >= this.maxQueue) {
+      if (this.closed || q.jobs.length - q.head + q.running + q.logging >= this.maxQueue) {
         this.shed(table.name, variant.name, counts);
         continue;
       }
@@ -116,7 +122,7 @@ export class ShadowMirror {
   /** One deployment's queue now, with the bounds. */
   queueStats(deployment: string): { queued: number; running: number; concurrency: number; maxQueue: number } {
     const q = this.queues.get(deployment);
-    return { queued: q ? q.jobs.length - q.head : 0, running: q?.running ?? 0, concurrency: this.concurrency, maxQueue: this.maxQueue };
+    return { queued: q ? q.jobs.length - q.head : 0, running: q ? q.running + q.logging : 0, concurrency: this.concurrency, maxQueue: this.maxQueue };
   }
 
   /** Resolves once every queued and running shadow run has finished (its log row written, in sync mode). */
@@ -132,7 +138,7 @@ export class ShadowMirror {
   }
 
   private idle(): boolean {
-    for (const q of this.queues.values()) if (q.running > 0 || q.jobs.length > q.head || q.scheduled) return false;
+    for (const q of this.queues.values()) if (q.running > 0 || q.logging > 0 || q.jobs.length > q.head || q.scheduled) return false;
     return true;
   }
 
@@ -146,7 +152,7 @@ export class ShadowMirror {
 
   private queueOf(deployment: string): Queue {
     let q = this.queues.get(deployment);
-    if (!q) this.queues.set(deployment, (q = { jobs: [], head: 0, running: 0, scheduled: false }));
+    if (!q) this.queues.set(deployment, (q = { jobs: [], head: 0, running: 0, logging: 0, scheduled: false }));
     return q;
   }
 
@@ -167,11 +173,15 @@ export class ShadowMirror {
         q.head = 0;
       }
       q.running++;
-      void this.run(deployment, job).finally(() => {
+      void this.run(deployment, job, q).finally(() => {
         q.running--;
         this.pump(deployment, q);
       });
     }
+    this.notifyIfIdle();
+  }
+
+  private notifyIfIdle(): void {
     if (this.idleWaiters.length > 0 && this.idle()) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
@@ -179,7 +189,8 @@ export class ShadowMirror {
     }
   }
 
-  private async run(deployment: string, job: Job): Promise<void> {
+  /** The model call, under a concurrency slot; the log write continues after the slot is freed. */
+  private async run(deployment: string, job: Job, q: Queue): Promise<void> {
     const counts = this.countsOf(deployment, job.variant.name);
     // The shadow as configured now: after an update its old model may be unloaded.
     let variant: LiveVariant | undefined;
@@ -203,10 +214,26 @@ export class ShadowMirror {
       failure = e;
     }
     const latencyUs = Number((process.hrtime.bigint() - t0) / 1000n);
+    q.logging++;
+    const live = variant;
+    void this.record(deployment, job, live, counts, { inputs, outputs, failure, latencyUs }).finally(() => {
+      q.logging--;
+      this.notifyIfIdle();
+    });
+  }
+
+  private async record(
+    deployment: string,
+    job: Job,
+    variant: LiveVariant,
+    counts: ShadowCounts,
+    r: { inputs: Record<string, Tensor>; outputs: Record<string, Tensor> | undefined; failure: unknown; latencyUs: number },
+  ): Promise<void> {
+    const { failure, latencyUs } = r;
     let logFailure: unknown;
     if (this.deps.log) {
       try {
-        const payload = payloadJson(inputs, outputs);
+        const payload = payloadJson(r.inputs, r.outputs);
         await this.deps.log.append({
           inference_id: job.id,
           deployment,
