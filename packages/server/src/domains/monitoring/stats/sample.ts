@@ -1,4 +1,5 @@
 import { DomainError } from '@flywheel/contract';
+import { sortFloat64 } from './radix-sort.js';
 
 /** A numeric column as it arrives: plain arrays (with gaps) or typed arrays. */
 export type NumericInput = ArrayLike<number | null | undefined>;
@@ -49,8 +50,7 @@ export function finiteValues(argument: string, input: NumericInput): { values: F
 export function sortedSample(argument: string, input: NumericInput | SortedSample): SortedSample {
   if (isSortedSample(input)) return input;
   const { values, dropped } = finiteValues(argument, input);
-  values.sort(); // a typed array sorts numerically
-  return { sorted: values, dropped };
+  return { sorted: sortFloat64(values), dropped };
 }
 
 function isSortedSample(x: NumericInput | SortedSample): x is SortedSample {
