@@ -35,9 +35,12 @@ export const KS_EXACT_MAX_N = 10000;
 export function ksTwoSample(reference: NumericInput | SortedSample, current: NumericInput | SortedSample): KsResult {
   const a = sortedSample('reference', reference).sorted;
   const b = sortedSample('current', current).sorted;
-  const n1 = a.length;
-  const n2 = b.length;
-  let d = ksStatisticSorted(a, b);
+  return ksFromStatistic(ksStatisticSorted(a, b), a.length, b.length);
+}
+
+/** The KS result of a statistic already computed over samples of sizes n1 and n2 (see {@link ksTwoSample}). */
+export function ksFromStatistic(statistic: number, n1: number, n2: number): KsResult {
+  let d = statistic;
   const g = gcd(n1, n2);
   if (Math.max(n1, n2) <= KS_EXACT_MAX_N) {
     const lcm = (n1 / g) * n2;

@@ -1,7 +1,7 @@
 import { binCountsSorted, decileEdges, jsDistanceOfShares, psiOfShares, shares } from './binned.js';
-import { ksTwoSample, type KsResult } from './ks.js';
+import { ksFromStatistic, type KsResult } from './ks.js';
 import { sortedSample, type NumericInput, type SortedSample } from './sample.js';
-import { wasserstein, type WassersteinResult } from './wasserstein.js';
+import { ksAndWassersteinSorted, wassersteinFromDistance, type WassersteinResult } from './wasserstein.js';
 
 /** PSI and Jensen–Shannon of a numerical column over the reference's decile bins. */
 export interface BinnedDrift {
@@ -58,9 +58,10 @@ export function binnedDrift(reference: NumericInput | SortedSample, current: Num
 export function numericDrift(reference: NumericInput | SortedSample, current: NumericInput | SortedSample): NumericDriftStats {
   const ref = sortedSample('reference', reference);
   const cur = sortedSample('current', current);
+  const { ks, wasserstein } = ksAndWassersteinSorted(ref.sorted, cur.sorted);
   return {
-    ks: ksTwoSample(ref, cur),
-    wasserstein: wasserstein(ref, cur),
+    ks: ksFromStatistic(ks, ref.sorted.length, cur.sorted.length),
+    wasserstein: wassersteinFromDistance(wasserstein, ref.sorted),
     binned: binnedDrift(ref, cur),
     referenceCount: ref.sorted.length,
     currentCount: cur.sorted.length,

@@ -28,6 +28,19 @@ describe('special functions against SciPy 1.17', () => {
     for (const [n, x, expected] of cases) assertClose(kolmogorovSf(n, x), expected, 1e-9, `kstwo.sf(${x}, ${n})`);
   });
 
+  it('kolmogorovSf keeps a small relative error deep in the Smirnov tail', () => {
+    // python3 -c "from scipy import stats; print(stats.kstwo.sf(0.010851000000000055, 500000), stats.kstwo.sf(0.004, 200000), stats.kstwo.sf(0.03, 20000))"
+    const tail: [number, number, number][] = [
+      [500000, 0.010851000000000055, 1.4484919310553988e-51],
+      [200000, 0.004, 0.003314212822560255],
+      [20000, 0.03, 4.516330038670992e-16],
+    ];
+    for (const [n, x, expected] of tail) {
+      const got = kolmogorovSf(n, x);
+      if (Math.abs(got / expected - 1) > 1e-7) throw new Error(`kstwo.sf(${x}, ${n}) = ${got}, expected ${expected}`);
+    }
+  });
+
   it('smirnovSf equals scipy.special.smirnov', () => {
     // python3 -c "from scipy import special; print(special.smirnov(10, 0.3), special.smirnov(1000, 0.05), special.smirnov(200000, 0.004))"
     assertClose(smirnovSf(10, 0.3), 0.1354635556, 1e-9, 'smirnov(10, 0.3)');

@@ -23,9 +23,43 @@ export const WASSERSTEIN_MIN_STD = 0.001;
 export function wasserstein(reference: NumericInput | SortedSample, current: NumericInput | SortedSample): WassersteinResult {
   const a = sortedSample('reference', reference).sorted;
   const b = sortedSample('current', current).sorted;
-  const distance = wassersteinSorted(a, b);
-  const referenceStd = meanAndStd(a).std;
+  return wassersteinFromDistance(wassersteinSorted(a, b), a);
+}
+
+/** Adds the normed form to a W1 distance; `sortedReference` gives the standard deviation. */
+export function wassersteinFromDistance(distance: number, reference: Float64Array): WassersteinResult {
+  const referenceStd = meanAndStd(reference).std;
   return { distance, normed: distance / Math.max(referenceStd, WASSERSTEIN_MIN_STD), referenceStd };
+}
+
+/**
+ * The KS statistic and W1 of two ascending samples in one merge pass (what numericDrift uses):
+ * between consecutive distinct pooled values both CDFs are constant, so |F_a − F_b| gives the KS
+ * candidate at the value and the W1 integrand up to the next one.
+ */
+export function ksAndWassersteinSorted(a: Float64Array, b: Float64Array): { ks: number; wasserstein: number } {
+  const n1 = a.length;
+  const n2 = b.length;
+  let i = 0;
+  let j = 0;
+  let maxDiff = 0;
+  let minDiff = 0;
+  let w = 0;
+  let diff = 0;
+  let prev = 0;
+  let started = false;
+  while (i < n1 || j < n2) {
+    const x = j >= n2 || (i < n1 && a[i]! <= b[j]!) ? a[i]! : b[j]!;
+    if (started) w += Math.abs(diff) * (x - prev);
+    started = true;
+    while (i < n1 && a[i]! <= x) i++;
+    while (j < n2 && b[j]! <= x) j++;
+    diff = i / n1 - j / n2;
+    if (diff > maxDiff) maxDiff = diff;
+    else if (diff < minDiff) minDiff = diff;
+    prev = x;
+  }
+  return { ks: Math.max(maxDiff, Math.min(1, -minDiff)), wasserstein: w };
 }
 
 /** W1 of two ascending samples. */
