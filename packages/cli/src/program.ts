@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { CONFIG_SOURCES, ConfigError, VERSION, loadConfig, startServer } from '@flywheel/server';
+import { CONFIG_SOURCES, ConfigError, VERSION, loadConfig, runServer } from '@flywheel/server';
 import { lineageCommand } from './lineage.command.js';
 import { datasetsCommand } from './datasets.command.js';
 import { deployCommand } from './deploy.command.js';
@@ -29,6 +29,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--s3-force-path-style <bool>', 'path-style S3 URLs (default true with an endpoint)').env('FLYWHEEL_S3_FORCE_PATH_STYLE'))
     .addOption(new Option('--pool-size <n>', 'PostgreSQL connections (default 10)').env(envOf('--pool-size')!))
     .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)').env(envOf('--log-level')!))
+    .addOption(new Option('--workers <n|auto>', 'processes sharing the port (default 1; auto = one per core)').env(envOf('--workers')!))
+    .addOption(new Option('--role <role>', 'all (default) or gateway: inference routes, health and /metrics only, over a migrated shared store').env(envOf('--role')!))
+    .addOption(new Option('--refresh-ms <ms>', 'cluster/gateway: re-read deployments changed elsewhere every <ms> (default 1000)').env(envOf('--refresh-ms')!))
+    .addOption(new Option('--batching <bool>', 'micro-batch concurrent requests to one model (default true)').env(envOf('--batching')!))
     .addHelpText(
       'after',
       `
@@ -37,6 +41,8 @@ Examples:
   $ flywheel server --port 8080 --data-dir ./fw-data
   $ flywheel server --database-url postgres://postgres@127.0.0.1:5432/flywheel
   $ AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… flywheel server --artifact-root s3://ml-artifacts/flywheel
+  $ flywheel server --workers auto                    # one process per core on one port
+  $ flywheel server --role gateway --database-url postgres://… --artifact-root s3://…   # inference-only replica
   $ MLFLOW_TRACKING_URI=http://127.0.0.1:5000 python train.py   # point an MLflow client at it`,
     )
     .action(async (opts: Record<string, string | undefined>) => {
@@ -54,6 +60,10 @@ Examples:
             s3Endpoint: opts.s3Endpoint,
             s3Region: opts.s3Region,
             s3ForcePathStyle: opts.s3ForcePathStyle,
+            workers: opts.workers,
+            role: opts.role,
+            refreshMs: opts.refreshMs,
+            batching: opts.batching,
           },
           process.env,
         );
@@ -65,7 +75,7 @@ Examples:
         throw e;
       }
       try {
-        await startServer(config);
+        await runServer(config);
       } catch (e) {
         process.stderr.write(`flywheel server: could not start: ${e instanceof Error ? e.message : String(e)}\n`);
         process.exit(1);

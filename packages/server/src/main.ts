@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
+import { Migrator, type Kysely, type Migration } from 'kysely';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config/index.js';
 import { openStore, migrateToLatest, type Store } from './store/index.js';
@@ -11,6 +12,7 @@ import { RegistryRepository, RegistryService, registryMigrations, registryRoutes
 import { DatasetsRepository, DatasetsService, datasetsMigrations, datasetsRoutes } from './domains/datasets/index.js';
 import { LineageService, lineageRoutes, type LineageDatasetVersion } from './domains/lineage/index.js';
 import { DeploymentsService, GroupCommitPredictionLog, OnnxModelRuntime, PredictionsRepository, ServingRepository, servingMigrations, servingRoutes } from './domains/serving/index.js';
+import { ServingMetrics } from './domains/serving/metrics.js';
 import type { DatasetVersion } from '@flywheel/contract';
 import { systemClock, type Clock } from './lib/clock.js';
 import { VERSION } from './version.js';
@@ -24,6 +26,8 @@ export interface Platform {
   artifacts: ArtifactStore;
   services: { tracking: TrackingService; registry: RegistryService; datasets: DatasetsService; lineage: LineageService; deployments: DeploymentsService };
   logger: Logger;
+  /** Prometheus metrics of this process (served at /metrics). */
+  metrics: ServingMetrics;
   /** Stops accepting requests, lets in-flight ones finish, then closes the store. */
   close(): Promise<void>;
 }
@@ -60,7 +64,32 @@ function createLineage(tracking: TrackingService, registry: RegistryService, dat
 export interface BuildOptions {
   logger?: Logger;
   clock?: Clock;
+  /**
+   * Run pending migrations (default true for role `all`). A cluster worker passes false: the
+   * primary migrated once before forking. Role `gateway` never migrates.
+   */
+  migrate?: boolean;
+  /** The text /metrics answers; default this process's metrics. Cluster workers ask the primary for every worker's sum. */
+  metricsText?: (local: ServingMetrics) => Promise<string>;
+  /** Re-read deployments changed by other processes every `serving.refreshMs` (default: when `server.workers` > 1 or role `gateway`). */
+  refresh?: boolean;
 }
+
+/** Migrations the store has not run yet (none when the schema is current). */
+export async function pendingMigrations(store: Store): Promise<string[]> {
+  const all: Record<string, Migration> = {};
+  for (const d of MIGRATIONS) Object.assign(all, d(store.dialect));
+  const migrator = new Migrator({
+    db: store.db as Kysely<unknown>,
+    provider: { getMigrations: async () => all },
+    migrationTableName: 'fw_migration',
+    migrationLockTableName: 'fw_migration_lock',
+  });
+  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+/** Paths a gateway-role server answers besides the inference routes registered by servingRoutes. */
+const GATEWAY_REFUSED = /^\/(ajax-)?api\//;
 
 export function createLogger(config: Config): Logger {
   return pino({
@@ -82,9 +111,21 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   const clock = opts.clock ?? systemClock;
   await mkdir(config.dataDir, { recursive: true });
   const store = await openStore({ databaseUrl: config.store.databaseUrl, dataDir: config.dataDir, poolSize: config.store.poolSize });
+  const gateway = config.server.role === 'gateway';
   try {
-    const applied = await migrateToLatest(store, MIGRATIONS);
-    if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+    if (gateway) {
+      // A gateway shares a store other servers own: it never changes the schema.
+      const pending = await pendingMigrations(store);
+      if (pending.length) {
+        throw new Error(
+          `the database (${store.description}) is not migrated: ${pending.length} migration(s) pending (${pending.slice(0, 3).join(', ')}${pending.length > 3 ? ', …' : ''}). ` +
+            'Start a server with --role all on it once first; a gateway never migrates.',
+        );
+      }
+    } else if (opts.migrate !== false) {
+      const applied = await migrateToLatest(store, MIGRATIONS);
+      if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+    }
   } catch (e) {
     await store.close();
     throw e;
@@ -101,7 +142,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   });
   const datasets = new DatasetsService({ repo: new DatasetsRepository(store.tables(), store.dialect), clock, artifacts });
   const lineage = createLineage(tracking, registry, datasets);
-  const runtime = new OnnxModelRuntime();
+  const runtime = new OnnxModelRuntime({ batching: config.serving.batching });
   const deployments = new DeploymentsService({
     repo: new ServingRepository(store.tables(), store.dialect),
     registry,
@@ -118,6 +159,19 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     durability: 'sync',
     onError: (err, lost) => logger.error({ err, lost }, 'prediction log write failed'),
   });
+  const metrics = new ServingMetrics({ predictionLog });
+  // Other processes (cluster workers, gateways, the server that owns the store) change deployments:
+  // re-read the ones whose revision moved. One pass at a time; a failed pass is retried next tick.
+  let refreshTimer: NodeJS.Timeout | undefined;
+  if (opts.refresh ?? (config.server.workers > 1 || gateway)) {
+    let running = false;
+    refreshTimer = setInterval(() => {
+      if (running) return;
+      running = true;
+      deployments.refresh().catch((err: unknown) => logger.warn({ err }, 'deployment refresh failed')).finally(() => (running = false));
+    }, config.serving.refreshMs);
+    refreshTimer.unref();
+  }
 
   let closing: Promise<void> | undefined;
   const app = await createApp({
@@ -130,14 +184,29 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
       artifacts: () => checkArtifactStore(artifacts),
     },
   });
-  await app.register(async (scope) => trackingRoutes(scope, { tracking }));
-  await app.register(async (scope) => registryRoutes(scope, { registry }));
-  // Its own scope: dataset uploads add content-type parsers for CSV and Parquet bodies.
-  await app.register(async (scope) => datasetsRoutes(scope, { datasets }));
-  await app.register(async (scope) => lineageRoutes(scope, { lineage }));
+  const metricsText = opts.metricsText ?? ((m: ServingMetrics) => m.text());
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(metrics.contentType).send(await metricsText(metrics)));
+  if (!gateway) {
+    await app.register(async (scope) => trackingRoutes(scope, { tracking }));
+    await app.register(async (scope) => registryRoutes(scope, { registry }));
+    // Its own scope: dataset uploads add content-type parsers for CSV and Parquet bodies.
+    await app.register(async (scope) => datasetsRoutes(scope, { datasets }));
+    await app.register(async (scope) => lineageRoutes(scope, { lineage }));
+  }
+  const servingDeps = { deployments, predictions: { log: predictionLog, repo: predictionRepo }, metrics };
   // Own scope: the gateway answers in the Open Inference Protocol's and MLflow's error shapes.
-  await app.register(async (scope) => servingRoutes(scope, { deployments, predictions: { log: predictionLog, repo: predictionRepo } }));
-  await registerMlflowApi(app, { tracking, registry, artifacts });
+  await app.register(async (scope) => {
+    if (gateway) {
+      // The deployments admin API and the prediction-log reads stay with the servers that own the store.
+      scope.addHook('onRequest', async (req, reply) => {
+        if (GATEWAY_REFUSED.test(req.url)) {
+          return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]} on a gateway-role server (inference routes only).` } });
+        }
+      });
+    }
+    await servingRoutes(scope, servingDeps);
+  });
+  if (!gateway) await registerMlflowApi(app, { tracking, registry, artifacts });
   await app.ready();
 
   return {
@@ -146,8 +215,10 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     artifacts,
     services: { tracking, registry, datasets, lineage, deployments },
     logger,
+    metrics,
     close() {
       closing ??= (async () => {
+        clearInterval(refreshTimer);
         await app.close();
         await predictionLog.close();
         await deployments.close();

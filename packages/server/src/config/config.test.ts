@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { ConfigError, loadConfig } from './config.js';
 
 test('defaults: SQLite under ~/.flywheel, 127.0.0.1:5000', () => {
@@ -86,4 +86,22 @@ test('artifacts: a malformed s3:// root or S3 setting is refused, naming the fla
     assert.doesNotMatch(e.message, /sekrit-value/);
     return true;
   });
+});
+
+test('cluster, role and serving settings: defaults, auto workers, flags over environment, refusals', () => {
+  const d = loadConfig({}, {});
+  assert.equal(d.server.workers, 1);
+  assert.equal(d.server.role, 'all');
+  assert.equal(d.serving.refreshMs, 1000);
+  assert.equal(d.serving.batching, true);
+  assert.equal(loadConfig({}, { FLYWHEEL_WORKERS: 'auto' }).server.workers, availableParallelism());
+  const env = { FLYWHEEL_WORKERS: '3', FLYWHEEL_ROLE: 'gateway', FLYWHEEL_SERVING_REFRESH_MS: '250', FLYWHEEL_SERVING_BATCHING: 'false' };
+  const e = loadConfig({}, env);
+  assert.deepEqual([e.server.workers, e.server.role, e.serving.refreshMs, e.serving.batching], [3, 'gateway', 250, false]);
+  const f = loadConfig({ workers: '2', role: 'all', refreshMs: 100, batching: 'on' }, env);
+  assert.deepEqual([f.server.workers, f.server.role, f.serving.refreshMs, f.serving.batching], [2, 'all', 100, true]);
+  assert.throws(() => loadConfig({ role: 'proxy' }, {}), (err: unknown) => err instanceof ConfigError && /--role \/ FLYWHEEL_ROLE/.test(err.message) && /"proxy"/.test(err.message));
+  assert.throws(() => loadConfig({ workers: '0' }, {}), (err: unknown) => err instanceof ConfigError && /--workers \/ FLYWHEEL_WORKERS/.test(err.message));
+  assert.throws(() => loadConfig({ workers: 'many' }, {}), (err: unknown) => err instanceof ConfigError && /--workers/.test(err.message));
+  assert.throws(() => loadConfig({ refreshMs: '5' }, {}), (err: unknown) => err instanceof ConfigError && /--refresh-ms/.test(err.message));
 });

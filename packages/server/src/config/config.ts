@@ -1,4 +1,4 @@
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
@@ -16,6 +16,16 @@ export const ConfigSchema = Type.Object({
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 5000 }),
     bodyLimitBytes: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024 }), // 64 MiB
     shutdownTimeoutMs: Type.Integer({ minimum: 0, default: 10_000 }), // 10 s to finish in-flight requests
+    /** Processes sharing the port (node:cluster); 1 = no cluster. `auto` in flags/env = one per core. */
+    workers: Type.Integer({ minimum: 1, maximum: 256, default: 1 }),
+    /** `all`: every API. `gateway`: inference routes, health and /metrics only, over an already migrated store. */
+    role: Type.Union([Type.Literal('all'), Type.Literal('gateway')], { default: 'all' }),
+  }),
+  serving: Type.Object({
+    /** How often (ms) a cluster worker or gateway re-reads deployments changed by another process. */
+    refreshMs: Type.Integer({ minimum: 50, maximum: 3_600_000, default: 1000 }),
+    /** Concurrent small requests to one model share one ONNX Runtime call (micro-batching). */
+    batching: Type.Boolean({ default: true }),
   }),
   store: Type.Object({
     /** `sqlite:` (embedded default, file under dataDir), `sqlite:/path/file.db`, or `postgres://…` */
@@ -61,6 +71,11 @@ export interface ConfigOverrides {
   s3Endpoint?: string | undefined;
   s3Region?: string | undefined;
   s3ForcePathStyle?: string | boolean | undefined;
+  /** A count or `auto` (one per core). */
+  workers?: string | number | undefined;
+  role?: string | undefined;
+  refreshMs?: string | number | undefined;
+  batching?: string | boolean | undefined;
 }
 
 export class ConfigError extends Error {
@@ -87,6 +102,10 @@ export const CONFIG_SOURCES: { path: string; flag: string; env: string; descript
   { path: 'artifacts.s3.accessKeyId', flag: '', env: 'FLYWHEEL_S3_ACCESS_KEY_ID', description: 'S3 access key id, environment only (falls back to AWS_ACCESS_KEY_ID, then the AWS SDK default chain)' },
   { path: 'artifacts.s3.secretAccessKey', flag: '', env: 'FLYWHEEL_S3_SECRET_ACCESS_KEY', description: 'S3 secret access key, environment only (falls back to AWS_SECRET_ACCESS_KEY, then the AWS SDK default chain)' },
   { path: 'artifacts.s3.forcePathStyle', flag: '--s3-force-path-style', env: 'FLYWHEEL_S3_FORCE_PATH_STYLE', description: 'true|false: path-style S3 URLs (default true when an endpoint is set)' },
+  { path: 'server.workers', flag: '--workers', env: 'FLYWHEEL_WORKERS', description: 'processes sharing the port: a count or auto (one per core; default 1)' },
+  { path: 'server.role', flag: '--role', env: 'FLYWHEEL_ROLE', description: 'all (default) or gateway: inference routes, health and /metrics only, over a migrated shared store' },
+  { path: 'serving.refreshMs', flag: '--refresh-ms', env: 'FLYWHEEL_SERVING_REFRESH_MS', description: 'ms between re-reads of deployments changed by another process (cluster/gateway; default 1000)' },
+  { path: 'serving.batching', flag: '--batching', env: 'FLYWHEEL_SERVING_BATCHING', description: 'true|false: concurrent small requests to one model share one ONNX Runtime call (default true)' },
   { path: 'log.level', flag: '--log-level', env: 'FLYWHEEL_LOG_LEVEL', description: 'fatal|error|warn|info|debug|trace|silent (default info)' },
 ];
 
@@ -104,6 +123,12 @@ function whereOf(src: { flag: string; env: string }): string {
 /** Never echo a secret back, even in an error message. */
 function shown(path: string, value: unknown): string {
   return /secret/i.test(path) && value !== undefined ? '"[redacted]"' : JSON.stringify(value);
+}
+
+/** `auto` is one worker per core the process may use. */
+function toWorkers(v: string | number | undefined): number | string | undefined {
+  if (typeof v === 'string' && v.trim().toLowerCase() === 'auto') return availableParallelism();
+  return toNumber(v);
 }
 
 function toNumber(v: string | number | undefined): number | string | undefined {
@@ -131,6 +156,12 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       port: toNumber(pick(overrides.port, env.FLYWHEEL_PORT) as string | number | undefined),
       bodyLimitBytes: undefined,
       shutdownTimeoutMs: toNumber(env.FLYWHEEL_SHUTDOWN_TIMEOUT_MS),
+      workers: toWorkers(pick(overrides.workers, env.FLYWHEEL_WORKERS) as string | number | undefined),
+      role: pick(overrides.role, env.FLYWHEEL_ROLE),
+    },
+    serving: {
+      refreshMs: toNumber(pick(overrides.refreshMs, env.FLYWHEEL_SERVING_REFRESH_MS) as string | number | undefined),
+      batching: toBoolean(pick(overrides.batching, env.FLYWHEEL_SERVING_BATCHING) as string | boolean | undefined),
     },
     store: {
       databaseUrl: pick(overrides.databaseUrl, env.FLYWHEEL_DATABASE_URL) ?? 'sqlite:',
