@@ -95,7 +95,9 @@ export class PredictionsTableSource implements PredictionSource {
     if (q.variant !== undefined) s = s.where('variant', '=', q.variant);
     if (q.after) {
       const { ts, id } = q.after;
-      s = s.where((eb) => eb.or([eb('ts', '>', ts), eb.and([eb('ts', '=', ts), eb('id', '>', id)])]));
+      // The plain `ts >= cursor` bound lets the (deployment, ts) index seek to the cursor;
+      // the OR alone would make every page rescan the window from its start.
+      s = s.where('ts', '>=', ts).where((eb) => eb.or([eb('ts', '>', ts), eb('id', '>', id)]));
     }
     const rows = await s.orderBy('ts').orderBy('id').limit(q.limit).execute();
     return rows.map((r) => {
