@@ -39,3 +39,4 @@ export { regressionQuality, type RegressionQuality } from './regression.js';
 export { estimatePerformance, type ExpectedConfusion, type PerformanceEstimate } from './cbpe.js';
 export { fairness, type FairnessReport, type GroupRates } from './fairness.js';
 export type { Label } from './labels.js';
+export { binnedDriftFromProfiles, mergeNumericProfiles, profileNumeric, type NumericWindowProfile } from './window-profile.js';
