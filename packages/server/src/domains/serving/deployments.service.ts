@@ -91,6 +91,13 @@ export interface RoutingTable {
   primary: LiveVariant;
   /** Lower-cased request headers that carry a routing key, in order of precedence. */
   keyHeaders: string[];
+  /**
+   * Shadows of the revision that could not be loaded when the table was built at start or refresh
+   * (a shadow must not keep its deployment from serving); `refresh()` tries them again after a minute.
+   */
+  missingShadows: { name: string; why: string }[];
+  /** When the table was built (clock ms). */
+  builtAt: number;
 }
 
 export const DEFAULT_ROUTING_KEY_HEADER = 'x-flywheel-routing-key';
@@ -281,7 +288,8 @@ export class DeploymentsService {
       for (const name of [...this.broken.keys()]) if (!names.has(name)) this.broken.delete(name);
       const now = this.deps.clock.now();
       for (const d of rows) {
-        if (this.tables.get(d.name)?.revision === d.current_revision) continue;
+        const table = this.tables.get(d.name);
+        if (table?.revision === d.current_revision && (table.missingShadows.length === 0 || now - table.builtAt < RETRY_BROKEN_MS)) continue;
         const failed = this.broken.get(d.name);
         if (failed && failed.revision === d.current_revision && now - failed.at < RETRY_BROKEN_MS) continue;
         const rev = await this.repo.getRevision(d.name, d.current_revision);
@@ -413,7 +421,8 @@ export class DeploymentsService {
   /** Builds and swaps in the table of one stored revision (under the mutex); on failure the old table, if any, keeps serving. */
   private async load(name: string, rev: DeploymentRevisionRow): Promise<void> {
     try {
-      const next = await this.buildTable(name, rev.revision, parseConfig(rev.config));
+      const next = await this.buildTable(name, rev.revision, parseConfig(rev.config), { tolerateShadows: true });
+      for (const m of next.missingShadows) this.deps.logger?.warn({ deployment: name, revision: rev.revision, variant: m.name, why: m.why }, 'shadow variant could not be loaded; the deployment serves without it');
       const previous = this.tables.get(name);
       this.tables.set(name, next);
       this.broken.delete(name);
@@ -457,19 +466,29 @@ export class DeploymentsService {
     return this.get(name);
   }
 
-  private async buildTable(name: string, revision: number, config: DeploymentConfig): Promise<RoutingTable> {
+  private async buildTable(name: string, revision: number, config: DeploymentConfig, opts: { tolerateShadows?: boolean } = {}): Promise<RoutingTable> {
     const acquired: string[] = [];
+    const missingShadows: { name: string; why: string }[] = [];
     try {
       const variants: LiveVariant[] = [];
       for (const v of config.variants) {
-        const live = await this.acquire(v);
+        let live: LiveVariant;
+        try {
+          live = await this.acquire(v);
+        } catch (e) {
+          // Creating or updating refuses a shadow that cannot load (the caller is told); a stored
+          // revision served at start or refresh goes on without it.
+          if (!opts.tolerateShadows || v.role !== 'shadow' || !(e instanceof DomainError)) throw e;
+          missingShadows.push({ name: v.name, why: e.message });
+          continue;
+        }
         acquired.push(live.versionKey);
         variants.push(live);
       }
       const routed = variants.filter((v) => v.role !== 'shadow');
       const shadows = variants.filter((v) => v.role === 'shadow');
       const keyHeaders = [...new Set([config.routingKey?.header?.toLowerCase(), DEFAULT_ROUTING_KEY_HEADER].filter((h): h is string => !!h))];
-      return { name, revision, config, variants, routed, shadows, primary: variants.find((v) => v.role === 'primary')!, keyHeaders };
+      return { name, revision, config, variants, routed, shadows, primary: variants.find((v) => v.role === 'primary')!, keyHeaders, missingShadows, builtAt: this.deps.clock.now() };
     } catch (e) {
       for (const k of acquired) await this.release(k);
       throw e;

@@ -87,6 +87,7 @@ async function gateway(platform: TestPlatform) {
   return {
     app,
     repo,
+    deployments,
     async close() {
       await app.close();
       await log.close();
@@ -227,6 +228,30 @@ for (const dialect of DIALECTS) {
         { dataframe_split: { columns: ['a', 'b'], data: [[1, 2]] } },
         { inputs: [[1, 2, 3], [4, 5, 6]] },
       ]);
+    });
+
+    test('a shadow whose server is down when a replica starts does not keep the deployment from serving', async () => {
+      const doomed = await fakeModelServer();
+      const config = { variants: [{ name: 'main', model: { name: 'churn', version: '1' }, role: 'primary', weight: 100 }, http('s', doomed.url, 'oip', 'echo', {}, 'shadow', 0)] };
+      assert.equal((await app.inject({ method: 'POST', url: '/api/v1/deployments', payload: { name: 'shady', config } })).statusCode, 201);
+      await doomed.close();
+      const replica = await gateway(platform);
+      try {
+        const table = replica.deployments.table('shady');
+        assert.deepEqual(table.missingShadows.map((m) => m.name), ['s']);
+        assert.match(table.missingShadows[0]!.why, /variant 's' .*could not be reached/);
+        const res = await replica.app.inject({ method: 'POST', url: '/v2/models/shady/infer', payload: oipBody(rows) });
+        assert.equal(res.statusCode, 200, res.body);
+        const report = (await replica.app.inject({ url: '/api/v1/deployments/shady/shadow' })).json();
+        assert.deepEqual(report.shadows.map((s: { variant: string; configured: boolean; loaded: boolean }) => [s.variant, s.configured, s.loaded]), [['s', true, false]]);
+      } finally {
+        await replica.close();
+      }
+      // Updating with a shadow that cannot load is refused: the operator is told at once.
+      const update = { variants: [config.variants[0], http('s2', doomed.url, 'oip', 'other', {}, 'shadow', 0)] };
+      const put = await app.inject({ method: 'PUT', url: '/api/v1/deployments/shady', payload: { config: update } });
+      assert.equal(put.statusCode, 400);
+      assert.match(put.json().error.message, /variant 's2'.*could not be reached/);
     });
 
     test('a variant whose server is not ready, unreachable or misconfigured is refused before it takes traffic', async () => {

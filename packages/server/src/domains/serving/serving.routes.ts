@@ -73,6 +73,7 @@ const ShadowReport = Type.Object({
   shadows: Type.Array(Type.Object({
     variant: Type.String(),
     configured: Type.Boolean({ description: 'Still a shadow of the current revision' }),
+    loaded: Type.Boolean({ description: 'Receiving copies now (false: not configured, or its model could not be loaded at start/refresh)' }),
     sample: Type.Number(),
     counts: Type.Object({
       mirrored: Type.Integer({ description: 'Copies sampled for this shadow since the process started' }),
@@ -332,6 +333,7 @@ export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDep
       if (since > until) throw new DomainError('INVALID_INPUT', `since (${since}) is after until (${until}).`);
       const current = (await deployments.get(name)).config.variants.filter((v) => v.role === 'shadow');
       const counts = shadows.countsFor(name);
+      const live = new Set(deployments.isReady(name) ? deployments.table(name).shadows.map((v) => v.name) : []);
       const names = [...new Set([...current.map((v) => v.name), ...counts.keys()])];
       const report = [];
       for (const variant of names) {
@@ -358,6 +360,7 @@ export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDep
         report.push({
           variant,
           configured: conf !== undefined,
+          loaded: live.has(variant),
           sample: conf?.sample ?? 1,
           counts: counts.get(variant) ?? { mirrored: 0, completed: 0, failed: 0, shed: 0 },
           ...(agreement ? { agreement } : {}),
