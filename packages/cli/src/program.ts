@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { CONFIG_SOURCES, ConfigError, VERSION, loadConfig, runServer } from '@flywheel/server';
 import { lineageCommand } from './lineage.command.js';
+import { actualsCommand } from './actuals.command.js';
 import { datasetsCommand } from './datasets.command.js';
 import { deployCommand } from './deploy.command.js';
 import { predictCommand } from './predict.command.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--role <role>', 'all (default) or gateway: inference routes, health and /metrics only, over a migrated shared store').env(envOf('--role')!))
     .addOption(new Option('--refresh-ms <ms>', 'cluster/gateway: re-read deployments changed elsewhere every <ms> (default 1000)').env(envOf('--refresh-ms')!))
     .addOption(new Option('--batching <bool>', 'micro-batch concurrent requests to one model (default true)').env(envOf('--batching')!))
+    .addOption(new Option('--log-writer-thread <bool>', 'SQLite: prediction-log commits on a worker thread (default true)').env(envOf('--log-writer-thread')!))
     .addHelpText(
       'after',
       `
@@ -64,6 +66,7 @@ Examples:
             role: opts.role,
             refreshMs: opts.refreshMs,
             batching: opts.batching,
+            logWriterThread: opts.logWriterThread,
           },
           process.env,
         );
@@ -84,6 +87,7 @@ Examples:
 
   datasetsCommand(program);
   lineageCommand(program);
+  actualsCommand(program);
   deployCommand(program);
   predictCommand(program);
 
