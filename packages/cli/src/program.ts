@@ -34,7 +34,6 @@ export function buildProgram(): Command {
     .addOption(new Option('--role <role>', 'all (default) or gateway: inference routes, health and /metrics only, over a migrated shared store').env(envOf('--role')!))
     .addOption(new Option('--refresh-ms <ms>', 'cluster/gateway: re-read deployments changed elsewhere every <ms> (default 1000)').env(envOf('--refresh-ms')!))
     .addOption(new Option('--batching <bool>', 'micro-batch concurrent requests to one model (default true)').env(envOf('--batching')!))
-    .addOption(new Option('--log-writer-thread <bool>', 'SQLite: prediction-log commits on a worker thread (default true)').env(envOf('--log-writer-thread')!))
     .addHelpText(
       'after',
       `
@@ -66,7 +65,6 @@ Examples:
             role: opts.role,
             refreshMs: opts.refreshMs,
             batching: opts.batching,
-            logWriterThread: opts.logWriterThread,
           },
           process.env,
         );
