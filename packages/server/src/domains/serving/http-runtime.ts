@@ -18,6 +18,8 @@ export interface HttpEndpoint {
 export const DEFAULT_HTTP_TIMEOUT_MS = 10_000; // 10 s
 /** Upstream error bodies quoted in our messages at most this long. */
 const MAX_QUOTED = 500;
+/** The largest upstream body read: beyond, the request fails with 502 rather than holding the memory. */
+export const MAX_UPSTREAM_BYTES = 64 * 1024 * 1024; // 64 MiB
 
 /**
  * The model server failed this request: 502 when it answered 5xx, could not be reached or sent
@@ -63,6 +65,23 @@ function upstreamMessage(text: string): string {
   return text.slice(0, MAX_QUOTED) || '(empty body)';
 }
 
+async function readCapped(res: Response): Promise<string> {
+  const tooLarge = () => new UpstreamError(502, `The model server at ${res.url} answered more than ${MAX_UPSTREAM_BYTES} bytes.`);
+  if (Number(res.headers.get('content-length') ?? 0) > MAX_UPSTREAM_BYTES) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += chunk.byteLength;
+    if (size > MAX_UPSTREAM_BYTES) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 async function call(url: string, init: RequestInit, what: string, timeoutMs: number): Promise<unknown> {
   let text: string;
   let status: number;
@@ -70,8 +89,9 @@ async function call(url: string, init: RequestInit, what: string, timeoutMs: num
     // Node's fetch (undici) keeps connections alive in its global pool: requests to one server reuse them.
     const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     status = res.status;
-    text = await res.text();
+    text = await readCapped(res);
   } catch (e) {
+    if (e instanceof UpstreamError) throw e;
     throw fetchFailure(e, what, timeoutMs);
   }
   if (status >= 500) throw new UpstreamError(502, `${what} failed (${status}): ${upstreamMessage(text)}`);
