@@ -232,7 +232,7 @@ export class ActualsService {
    * (all of them with `includeUnlabeled`). `next` is absent once the window is exhausted.
    */
   async joinedPage(deployment: string, q: JoinQuery & { after?: JoinCursor | undefined }): Promise<{ rows: JoinedRow[]; next?: JoinCursor }> {
-    const limit = q.pageSize ?? 5000;
+    const limit = Math.max(1, Math.floor(q.pageSize ?? 5000));
     const page = await this.deps.predictions.page(deployment, { since: q.since, until: q.until, variant: q.variant, after: q.after, limit, columns: q.inputs ? 'all' : 'outputs' });
     const actuals = await this.deps.repo.getMany([...new Set(page.map((p) => p.inferenceId))]);
     const rows: JoinedRow[] = [];

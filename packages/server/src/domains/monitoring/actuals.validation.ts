@@ -108,7 +108,8 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
  * A CSV cell as a value: a numeric literal → number, `true`/`false` → boolean, `[…]` → a JSON
- * array, anything else → a string label. (A label that looks like a number is a number: `1` in a
+ * array, anything else → a string label
+ * (trimmed, as every cell). (A label that looks like a number is a number: `1` in a
  * CSV and `1` in JSON are the same actual.)
  */
 export function csvCellValue(cell: string, at: string): ActualValue {
@@ -125,7 +126,7 @@ export function csvCellValue(cell: string, at: string): ActualValue {
     }
     return checkValue(parsed, at);
   }
-  return checkScalar(cell, at);
+  return checkScalar(s, at);
 }
 
 const CSV_COLUMNS = ['inference_id', 'value', 'timestamp', 'deployment'];
