@@ -444,7 +444,7 @@ export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDep
         res.parameters = { ...(res.parameters ?? {}), variant: variant.name };
         metrics?.observe(name, variant.name, 200, reply.elapsedTime / 1000);
         reply.header(VARIANT_HEADER, variant.name).header(INFERENCE_ID_HEADER, id).send(res);
-        if (picked.table.shadows.length > 0) shadows.mirror(picked.table, id, ts, () => decoded.inputs);
+        if (picked.table.shadows.length > 0) shadows.mirror(picked.table, id, ts, () => decoded.inputs, variant.name);
         return reply;
       } catch (e) {
         observeFailure(name, variant, e, reply);
@@ -486,7 +486,7 @@ export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDep
         if (picked.table.shadows.length > 0) {
           const answered = variant;
           // Each shadow gets the caller's table as its own signature reads it (built off the request path).
-          shadows.mirror(picked.table, id, ts, (v) => (v.loaded.signature === answered.loaded.signature ? inputs : tensorsFor(table, v)));
+          shadows.mirror(picked.table, id, ts, (v) => (v.loaded.signature === answered.loaded.signature ? inputs : tensorsFor(table, v)), answered.name);
         }
         return reply;
       } catch (e) {

@@ -211,12 +211,18 @@ for (const dialect of DIALECTS) {
       const empty = (await app.inject({ url: `/api/v1/deployments/sh/shadow?since=0&until=1` })).json();
       assert.equal(empty.shadows.find((s: { variant: string }) => s.variant === 'twin').agreement.compared, 0);
       assert.equal((await app.inject({ url: '/api/v1/deployments/sh/shadow?since=5&until=1' })).statusCode, 400);
+      // A caller may name a shadow: it answers, and is not mirrored to itself.
+      const named = await app.inject({ method: 'POST', url: '/v2/models/sh/infer', headers: { 'x-flywheel-variant': 'twin' }, payload: oipBody(rowsFor(1), 'named-1') });
+      assert.equal(named.headers['x-flywheel-variant'], 'twin');
+      await gw.shadows.drain();
+      assert.deepEqual((await gw.repo.getByInferenceId('named-1')).map((r) => r.variant).sort(), ['bad', 'neg', 'twin']);
       assert.equal((await app.inject({ url: '/api/v1/deployments/ghost/shadow' })).statusCode, 404);
 
       // The observer heard every request and every shadow run.
       assert.equal(rec.seen.observed.filter(([d, v, s]) => d === 'sh' && v === 'a' && s === 200).length, 50);
       const done = (v: string, ok: boolean) => rec.seen.done.filter(([k, o]) => k === `sh/${v}` && o === ok).length;
-      assert.deepEqual([done('twin', true), done('neg', true), done('bad', false), done('bad', true)], [50, 50, 50, 0]);
+      // 50 mirrored requests, plus the one 'twin' answered (mirrored to the other two).
+      assert.deepEqual([done('twin', true), done('neg', true), done('bad', false), done('bad', true)], [50, 51, 51, 0]);
     });
 
     test('failed requests are observed with their status; requests to unknown deployments are not', async () => {

@@ -71,7 +71,7 @@ const failureStatus = (e: unknown): number => (isDomainError(e) ? e.status : e i
  *
  * @example
  *   reply.send(body);
- *   if (table.shadows.length > 0) mirror.mirror(table, id, ts, () => inputs);
+ *   if (table.shadows.length > 0) mirror.mirror(table, id, ts, () => inputs, variant.name);
  */
 export class ShadowMirror {
   private readonly queues = new Map<string, Queue>();
@@ -91,9 +91,13 @@ export class ShadowMirror {
     this.random = opts.random ?? Math.random;
   }
 
-  /** Samples and enqueues a copy of one answered request for each of the table's shadows. Never throws, never waits. */
-  mirror(table: RoutingTable, id: string, ts: number, inputs: ShadowInputs): void {
+  /**
+   * Samples and enqueues a copy of one answered request for each of the table's shadows (but the
+   * one that answered it, when a caller named a shadow explicitly). Never throws, never waits.
+   */
+  mirror(table: RoutingTable, id: string, ts: number, inputs: ShadowInputs, answeredBy?: string): void {
     for (const variant of table.shadows) {
+      if (variant.name === answeredBy) continue;
       if (variant.sample < 1 && !(this.random() < variant.sample)) continue;
       const counts = this.countsOf(table.name, variant.name);
       counts.mirrored++;
