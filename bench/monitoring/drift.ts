@@ -13,8 +13,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { categoricalDrift, datasetDrift, numericDrift, type ColumnValues } from '../../packages/server/src/domains/monitoring/stats/index.js';
-import { sortFloat64 } from '../../packages/server/src/domains/monitoring/stats/radix-sort.js';
+import { categoricalDrift, datasetDrift, numericDrift, sortFloat64, type ColumnValues } from '../../packages/server/src/domains/monitoring/stats/index.js';
 import { renderTable } from '../lib/table.js';
 
 const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, repeat: { type: 'string', default: '5' }, help: { type: 'boolean', default: false } } });

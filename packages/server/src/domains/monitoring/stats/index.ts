@@ -3,6 +3,7 @@
  * Definitions and references are in README.md next to this file.
  */
 export { sortedSample, finiteValues, type NumericInput, type SortedSample } from './sample.js';
+export { sortFloat64 } from './radix-sort.js';
 export { ksTwoSample, KS_EXACT_MAX_N, type KsResult } from './ks.js';
 export { kolmogorovSf, smirnovSf } from './kolmogorov.js';
 export { wasserstein, WASSERSTEIN_MIN_STD, type WassersteinResult } from './wasserstein.js';

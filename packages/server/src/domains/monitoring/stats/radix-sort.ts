@@ -22,20 +22,20 @@ export function sortFloat64(values: Float64Array): Float64Array {
   if (n < RADIX_MIN) return values.sort();
   let src: Uint32Array = new Uint32Array(values.buffer, values.byteOffset, n * 2);
   let dst: Uint32Array = new Uint32Array(n * 2);
-  // Order-preserving keys: flip every bit of negatives, only the sign bit of the others.
-  for (let i = 0; i < 2 * n; i += 2) {
-    const hi = src[i + 1]!;
-    if (hi & 0x80000000) {
-      src[i] = ~src[i]! >>> 0;
-      src[i + 1] = ~hi >>> 0;
-    } else {
-      src[i + 1] = (hi | 0x80000000) >>> 0;
-    }
-  }
+  // One pass: order-preserving keys (flip every bit of negatives, only the sign bit of the others)
+  // and the digit histograms of all six passes.
   const counts = new Uint32Array(6 * 2048);
   for (let i = 0; i < 2 * n; i += 2) {
-    const lo = src[i]!;
-    const hi = src[i + 1]!;
+    let lo = src[i]!;
+    let hi = src[i + 1]!;
+    if (hi & 0x80000000) {
+      lo = ~lo >>> 0;
+      hi = ~hi >>> 0;
+      src[i] = lo;
+    } else {
+      hi = (hi | 0x80000000) >>> 0;
+    }
+    src[i + 1] = hi;
     counts[lo & 2047]!++;
     counts[2048 + ((lo >>> 11) & 2047)]!++;
     counts[4096 + (lo >>> 22)]!++;
@@ -43,44 +43,53 @@ export function sortFloat64(values: Float64Array): Float64Array {
     counts[8192 + ((hi >>> 11) & 2047)]!++;
     counts[10240 + (hi >>> 22)]!++;
   }
-  const offsets = new Uint32Array(2048);
-  for (let p = 0; p < 6; p++) {
-    const [word, shift, bits] = PASSES[p]!;
-    const base = p * 2048;
-    const size = 1 << bits;
-    const mask = size - 1;
-    let skip = false;
-    let sum = 0;
-    for (let b = 0; b < size; b++) {
-      const c = counts[base + b]!;
-      if (c === n) {
-        skip = true;
-        break;
-      }
-      offsets[b] = sum;
-      sum += c;
-    }
-    if (skip) continue;
+  // A pass whose digit is the same for every value would only copy: skip it.
+  const active = PASSES.map((_, p) => p).filter((p) => {
+    const [, , bits] = PASSES[p]!;
+    for (let b = 0; b < 1 << bits; b++) if (counts[p * 2048 + b] === n) return false;
+    return true;
+  });
+  if (active.length === 0) {
+    // every value has the same bits: already sorted, only the keys need turning back
     for (let i = 0; i < 2 * n; i += 2) {
-      const lo = src[i]!;
       const hi = src[i + 1]!;
-      const digit = ((word === 0 ? lo : hi) >>> shift) & mask;
-      const at = offsets[digit]!++ * 2;
+      if (hi & 0x80000000) src[i + 1] = (hi & 0x7fffffff) >>> 0;
+      else {
+        src[i] = ~src[i]! >>> 0;
+        src[i + 1] = ~hi >>> 0;
+      }
+    }
+    return values;
+  }
+  const offsets = new Uint32Array(2048);
+  for (let a = 0; a < active.length; a++) {
+    const p = active[a]!;
+    const [word, shift, bits] = PASSES[p]!;
+    const mask = (1 << bits) - 1;
+    let sum = 0;
+    for (let b = 0; b <= mask; b++) {
+      offsets[b] = sum;
+      sum += counts[p * 2048 + b]!;
+    }
+    const last = a === active.length - 1;
+    for (let i = 0; i < 2 * n; i += 2) {
+      let lo = src[i]!;
+      let hi = src[i + 1]!;
+      const at = offsets[((word === 0 ? lo : hi) >>> shift) & mask]!++ * 2;
+      if (last) {
+        // back from keys to float64 bits while writing the final order
+        if (hi & 0x80000000) hi = (hi & 0x7fffffff) >>> 0;
+        else {
+          lo = ~lo >>> 0;
+          hi = ~hi >>> 0;
+        }
+      }
       dst[at] = lo;
       dst[at + 1] = hi;
     }
     const t = src;
     src = dst;
     dst = t;
-  }
-  for (let i = 0; i < 2 * n; i += 2) {
-    const hi = src[i + 1]!;
-    if (hi & 0x80000000) {
-      src[i + 1] = (hi & 0x7fffffff) >>> 0;
-    } else {
-      src[i] = ~src[i]! >>> 0;
-      src[i + 1] = ~hi >>> 0;
-    }
   }
   return new Float64Array(src.buffer, src.byteOffset, n);
 }

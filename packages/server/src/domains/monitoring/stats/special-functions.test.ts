@@ -74,5 +74,11 @@ describe('radix sort', () => {
       const got = sortFloat64(a.slice());
       for (let i = 0; i < n; i++) if (!Object.is(got[i], expected[i])) throw new Error(`n=${n}: index ${i} is ${got[i]}, expected ${expected[i]}`);
     }
+    for (const same of [-2.5, 0, 7]) {
+      const got = sortFloat64(new Float64Array(5000).fill(same));
+      if (got.some((v) => !Object.is(v, same))) throw new Error(`constant ${same} changed`);
+    }
+    const ints = sortFloat64(Float64Array.from({ length: 9000 }, (_, i) => (i * 7919) % 9000));
+    for (let i = 0; i < 9000; i++) if (ints[i] !== i) throw new Error(`integers: index ${i} is ${ints[i]}`);
   });
 });
