@@ -183,3 +183,15 @@ describe('drift decision rule', () => {
     assert.throws(() => datasetDrift(ref, cur, { columns: { zz: { method: 'psi' } } }), isInvalid('columns.zz'));
   });
 });
+
+describe('snake_case metric names', () => {
+  it('flattens a column result under the names the issue fixes', async () => {
+    const { columnDriftMetrics } = await import('./metric-names.js');
+    const r = prng(5);
+    const m = columnDriftMetrics(columnDrift('x', normals(r, 100), normals(r, 100)));
+    for (const k of ['ks_statistic', 'ks_p_value', 'wasserstein_normed', 'psi', 'js_distance', 'drift_detected']) assert.ok(k in m, k);
+    const c = columnDriftMetrics(columnDrift('c', ['a', 'b'], ['a', 'z']));
+    assert.equal(c.new_categories, 1);
+    assert.ok('chi2_p_value' in c);
+  });
+});

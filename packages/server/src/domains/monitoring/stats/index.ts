@@ -41,3 +41,4 @@ export { estimatePerformance, type ExpectedConfusion, type PerformanceEstimate }
 export { fairness, type FairnessReport, type GroupRates } from './fairness.js';
 export type { Label } from './labels.js';
 export { binnedDriftFromProfiles, mergeNumericProfiles, profileNumeric, type NumericWindowProfile } from './window-profile.js';
+export { classificationMetrics, columnDriftMetrics, fairnessMetrics, regressionMetrics, type MetricRecord } from './metric-names.js';
