@@ -1,5 +1,5 @@
-import { parse } from 'csv-parse/sync';
 import { DomainError } from '@flywheel/contract';
+import { csvRecords } from './csv-records.js';
 
 /** An outcome: a class label, a number, a boolean, or a vector of those (a batched request's rows, multi-label). */
 export type ActualScalar = string | number | boolean;
@@ -137,13 +137,8 @@ const CSV_COLUMNS = ['inference_id', 'value', 'timestamp', 'deployment'];
  * (`actuals[3].value`) and the CSV line.
  */
 export function parseActualsCsv(text: string): ActualInput[] {
-  let records: { record: string[]; info: { lines: number } }[];
-  try {
-    records = parse(text, { info: true, skip_empty_lines: true, bom: true, relax_column_count: false }) as unknown as { record: string[]; info: { lines: number } }[];
-  } catch (e) {
-    throw invalid(`Invalid CSV: ${(e as Error).message}`);
-  }
-  const header = records.shift()?.record.map((h) => h.trim());
+  const records = csvRecords(text);
+  const header = records.shift()?.fields.map((h) => h.trim());
   if (!header) throw invalid('CSV is empty: expected a header inference_id,value[,timestamp][,deployment]');
   const unknown = header.find((h) => !CSV_COLUMNS.includes(h));
   if (unknown !== undefined) throw invalid(`CSV header: unknown column '${unknown}' (expected inference_id,value[,timestamp][,deployment])`);
@@ -151,9 +146,10 @@ export function parseActualsCsv(text: string): ActualInput[] {
   const [idCol, valueCol, tsCol, depCol] = CSV_COLUMNS.map(col) as [number, number, number, number];
   if (idCol < 0 || valueCol < 0) throw invalid(`CSV header must name inference_id and value; got ${header.join(',')}`);
   checkCount(records.length, 'CSV');
-  return records.map(({ record, info }, i) => {
+  return records.map(({ fields: record, line: lineNo }, i) => {
     const at = `actuals[${i}]`;
-    const line = ` (CSV line ${info.lines})`;
+    if (record.length !== header.length) throw invalid(`${at} has ${record.length} fields; the header has ${header.length} (CSV line ${lineNo})`);
+    const line = ` (CSV line ${lineNo})`;
     try {
       const item: Record<string, unknown> = { inferenceId: record[idCol]!.trim(), value: csvCellValue(record[valueCol]!, `${at}.value`) };
       const ts = tsCol >= 0 ? record[tsCol]!.trim() : '';

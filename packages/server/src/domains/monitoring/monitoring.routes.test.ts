@@ -87,7 +87,8 @@ for (const dialect of DIALECTS) {
         ['inference_id,value\nok-1,"[1,"\n', /^actuals\[0\]\.value starts with '\[' but is not a JSON array \(CSV line 2\)/],
         ['inference_id,label\nok-1,1\n', /^CSV header: unknown column 'label'/],
         ['inference_id\nok-1\n', /^CSV header must name inference_id and value/],
-        ['inference_id,value\nok-1,1,extra\n', /^Invalid CSV: /],
+        ['inference_id,value\nok-1,1,extra\n', /^actuals\[0\] has 3 fields; the header has 2 \(CSV line 2\)/],
+        ['inference_id,value\nok-1,"[1,2]\n', /^Invalid CSV: a quoted field opened on line 2 is never closed/],
         ['inference_id,value\n', /^CSV is empty: send at least one actual/],
         ['', /^CSV is empty: expected a header/],
       ];
