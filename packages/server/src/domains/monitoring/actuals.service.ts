@@ -100,6 +100,8 @@ export type JoinCursor = { ts: number; id: number };
 const INGEST_ATTEMPTS = 4;
 /** Predictions per page when counting the summary (keys only, so pages can be large). */
 const SUMMARY_PAGE = 10_000;
+/** Matched ids a summary remembers to skip re-checking them (~100 bytes each). */
+const MATCHED_MEMORY = 2_000_000;
 export const DEFAULT_SUMMARY_WINDOW_MS = 24 * 3600 * 1000;
 
 const TRUNCATED_KEY = '$truncated';
@@ -202,6 +204,9 @@ export class ActualsService {
     const since = window.since ?? Math.max(0, until - DEFAULT_SUMMARY_WINDOW_MS);
     if (since > until) throw new DomainError('INVALID_INPUT', `since (${since}) is after until (${until})`);
     const perVariant = new Map<string, { predictions: number; withActuals: number }>();
+    // Ids already seen matched here need no second lookup when counting unmatched actuals
+    // (most of a window's actuals belong to its own predictions); bounded to cap memory.
+    const seenMatched = new Set<string>();
     let after: JoinCursor | undefined;
     for (;;) {
       const page = await this.deps.predictions.page(deployment, { since, until, after, limit: SUMMARY_PAGE, columns: 'keys' });
@@ -210,14 +215,17 @@ export class ActualsService {
       for (const p of page) {
         const v = perVariant.get(p.variant) ?? { predictions: 0, withActuals: 0 };
         v.predictions++;
-        if (labeled.has(p.inferenceId)) v.withActuals++;
+        if (labeled.has(p.inferenceId)) {
+          v.withActuals++;
+          if (seenMatched.size < MATCHED_MEMORY) seenMatched.add(p.inferenceId);
+        }
         perVariant.set(p.variant, v);
       }
       if (page.length < SUMMARY_PAGE) break;
       after = cursorOf(page[page.length - 1]!);
     }
     const unmatched = async (dep: string | null) => {
-      const ids = await this.deps.repo.idsInWindow(dep, since, until);
+      const ids = (await this.deps.repo.idsInWindow(dep, since, until)).filter((id) => !seenMatched.has(id));
       return ids.length - (await this.deps.predictions.existing(ids)).size;
     };
     const [unmatchedActuals, unmatchedUntagged] = await Promise.all([unmatched(deployment), unmatched(null)]);
