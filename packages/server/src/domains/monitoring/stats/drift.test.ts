@@ -4,6 +4,7 @@ import { DomainError } from '@flywheel/contract';
 import { categoricalDrift, chiSquareHomogeneity, countCategories, mergeCategoryCounts } from './categorical.js';
 import { columnDrift, datasetDrift, inferColumnKind } from './drift-rule.js';
 import { ksTwoSample } from './ks.js';
+import { columnDriftMetrics } from './metric-names.js';
 import { numericDrift } from './numeric-drift.js';
 import { wasserstein } from './wasserstein.js';
 import { assertClose } from './test-support/close.js';
@@ -185,8 +186,7 @@ describe('drift decision rule', () => {
 });
 
 describe('snake_case metric names', () => {
-  it('flattens a column result under the names the issue fixes', async () => {
-    const { columnDriftMetrics } = await import('./metric-names.js');
+  it('flattens a column result under the names the issue fixes', () => {
     const r = prng(5);
     const m = columnDriftMetrics(columnDrift('x', normals(r, 100), normals(r, 100)));
     for (const k of ['ks_statistic', 'ks_p_value', 'wasserstein_normed', 'psi', 'js_distance', 'drift_detected']) assert.ok(k in m, k);
