@@ -1,3 +1,4 @@
+import { ksAndWassersteinSorted } from './ecdf-merge.js';
 import { kolmogorovSf } from './kolmogorov.js';
 import { roundHalfEven, sortedSample, type NumericInput, type SortedSample } from './sample.js';
 
@@ -59,22 +60,7 @@ export function ksFromStatistic(statistic: number, n1: number, n2: number): KsRe
 
 /** The two-sided KS statistic of two ascending samples, in one merge pass. */
 export function ksStatisticSorted(a: Float64Array, b: Float64Array): number {
-  const n1 = a.length;
-  const n2 = b.length;
-  let i = 0;
-  let j = 0;
-  let maxDiff = 0;
-  let minDiff = 0;
-  while (i < n1 || j < n2) {
-    // The next distinct pooled value; both CDFs take every copy of it (right-continuity).
-    const x = j >= n2 || (i < n1 && a[i]! <= b[j]!) ? a[i]! : b[j]!;
-    while (i < n1 && a[i]! <= x) i++;
-    while (j < n2 && b[j]! <= x) j++;
-    const diff = i / n1 - j / n2;
-    if (diff > maxDiff) maxDiff = diff;
-    else if (diff < minDiff) minDiff = diff;
-  }
-  return Math.max(maxDiff, Math.min(1, -minDiff));
+  return ksAndWassersteinSorted(a, b).ks;
 }
 
 function gcd(x: number, y: number): number {

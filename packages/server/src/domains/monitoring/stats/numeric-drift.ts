@@ -1,7 +1,8 @@
 import { binCountsSorted, decileEdges, jsDistanceOfShares, psiOfShares, shares } from './binned.js';
 import { ksFromStatistic, type KsResult } from './ks.js';
 import { sortedSample, type NumericInput, type SortedSample } from './sample.js';
-import { ksAndWassersteinSorted, wassersteinFromDistance, type WassersteinResult } from './wasserstein.js';
+import { ksAndWassersteinSorted } from './ecdf-merge.js';
+import { wassersteinFromDistance, type WassersteinResult } from './wasserstein.js';
 
 /** PSI and Jensen–Shannon of a numerical column over the reference's decile bins. */
 export interface BinnedDrift {
