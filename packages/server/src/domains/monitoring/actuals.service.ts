@@ -124,20 +124,24 @@ export class ActualsService {
    *   await actuals.ingest([{ inferenceId: 'a1', value: 1 }, { inferenceId: 'a2', value: 'spam', timestamp: 1763900000000 }]);
    */
   async ingest(items: readonly ActualInput[]): Promise<IngestResult> {
-    let counts: Pick<IngestResult, 'inserted' | 'duplicates' | 'corrected'> | undefined;
-    for (let attempt = 1; counts === undefined; attempt++) {
+    const ids = [...new Set(items.map((i) => i.inferenceId))];
+    // Which ids have a prediction does not depend on this write: on PostgreSQL the lookup runs on
+    // another connection while the batch is written.
+    const [counts, found] = await Promise.all([this.write(items), this.deps.predictions.existing(ids)]);
+    const matched = items.reduce((n, i) => n + (found.has(i.inferenceId) ? 1 : 0), 0);
+    return { received: items.length, ...counts, matched, unmatched: items.length - matched };
+  }
+
+  private async write(items: readonly ActualInput[]) {
+    for (let attempt = 1; ; attempt++) {
       try {
-        counts = await this.deps.repo.transaction((repo) => this.apply(repo, items));
+        return await this.deps.repo.transaction((repo) => this.apply(repo, items));
       } catch (e) {
         // A concurrent batch wrote one of these ids between our read and our write: the whole
         // batch is re-read and re-applied, which is safe because the outcome depends only on state.
         if (attempt >= INGEST_ATTEMPTS || !(e instanceof ConcurrentChangeError || isUniqueViolation(e))) throw e;
       }
     }
-    const ids = [...new Set(items.map((i) => i.inferenceId))];
-    const found = await this.deps.predictions.existing(ids);
-    const matched = items.reduce((n, i) => n + (found.has(i.inferenceId) ? 1 : 0), 0);
-    return { received: items.length, ...counts, matched, unmatched: items.length - matched };
   }
 
   private async apply(repo: ActualsRepository, items: readonly ActualInput[]) {
