@@ -6,7 +6,7 @@ import type { ServingObserver } from './observer.js';
 import { payloadJson, type PredictionLog } from './prediction-log.js';
 
 export interface ShadowOptions {
-  /** Shadow model calls in flight at once, per deployment. Default 4 (the request path keeps the CPU). */
+  /** Shadow model calls in flight at once, per deployment. Default 16: a call waits at least one event-loop turn (micro-batching), so fewer would cap shadows at a few per turn; the queue bound still caps memory. */
   concurrency?: number;
   /**
    * Copies held per deployment — waiting, running, or waiting for their log commit; a copy
@@ -57,7 +57,7 @@ interface Queue {
   scheduled: boolean;
 }
 
-export const DEFAULT_SHADOW_CONCURRENCY = 4;
+export const DEFAULT_SHADOW_CONCURRENCY = 16;
 export const DEFAULT_SHADOW_MAX_QUEUE = 1000;
 
 const failureStatus = (e: unknown): number => (isDomainError(e) ? e.status : e instanceof UpstreamError ? e.status : 500);
