@@ -13,7 +13,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { categoricalDrift, datasetDrift, numericDrift, sortFloat64, type ColumnValues } from '../../packages/server/src/domains/monitoring/stats/index.js';
+import { categoricalDrift, datasetDrift, numericDrift, sortFloat64 } from '../../packages/server/src/domains/monitoring/stats/index.js';
 import { renderTable } from '../lib/table.js';
 
 const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, repeat: { type: 'string', default: '5' }, help: { type: 'boolean', default: false } } });
@@ -140,8 +140,8 @@ console.log(`  → chi2 ${c.chiSquare.statistic.toFixed(2)} (dof ${c.chiSquare.d
 
 // ---- the issue's report shape: 200k reference × 20 columns vs --rows current -------------------
 const REF_ROWS = 200_000;
-const reference: Record<string, ColumnValues> = {};
-const current: Record<string, ColumnValues> = {};
+const reference: Record<string, Float64Array | string[]> = {};
+const current: Record<string, Float64Array | string[]> = {};
 for (let j = 0; j < 15; j++) {
   reference[`num_${j}`] = normals(rand, REF_ROWS, j, 1 + j / 10);
   current[`num_${j}`] = normals(rand, ROWS, j + (j % 4 === 0 ? 0.3 : 0), 1 + j / 10);
@@ -158,7 +158,7 @@ const [readPass, report] = timeTogether([
     for (const side of [reference, current]) {
       for (const col of Object.values(side)) {
         if (col instanceof Float64Array) for (let i = 0; i < col.length; i++) s += col[i]!;
-        else for (let i = 0; i < col.length; i++) s += (col[i] as string).length;
+        else for (let i = 0; i < col.length; i++) s += col[i]!.length;
       }
     }
     sink += s;

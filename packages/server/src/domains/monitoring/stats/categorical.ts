@@ -95,8 +95,8 @@ export function categoricalDrift(
   reference: ArrayLike<Category | null | undefined> | CategoryCounts,
   current: ArrayLike<Category | null | undefined> | CategoryCounts,
 ): CategoricalDriftStats {
-  const ref = isCounts(reference) ? reference : countCategories('reference', reference);
-  const cur = isCounts(current) ? current : countCategories('current', current);
+  const ref = isCategoryCounts(reference) ? reference : countCategories('reference', reference);
+  const cur = isCategoryCounts(current) ? current : countCategories('current', current);
   if (ref.total === 0) throw new DomainError('INVALID_INPUT', `'reference' has no value.`, { field: 'reference' });
   if (cur.total === 0) throw new DomainError('INVALID_INPUT', `'current' has no value.`, { field: 'current' });
   const categories: Category[] = [...ref.counts.keys()];
@@ -150,6 +150,6 @@ export function chiSquareHomogeneity(reference: ArrayLike<number>, current: Arra
   return { statistic, dof, pValue: chiSquareSf(statistic, dof) };
 }
 
-function isCounts(x: unknown): x is CategoryCounts {
+export function isCategoryCounts(x: unknown): x is CategoryCounts {
   return typeof x === 'object' && x !== null && (x as CategoryCounts).counts instanceof Map;
 }

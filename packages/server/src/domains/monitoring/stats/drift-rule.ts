@@ -1,7 +1,7 @@
 import { DomainError } from '@flywheel/contract';
-import { categoricalDrift, countCategories, type CategoricalDriftStats, type Category } from './categorical.js';
+import { categoricalDrift, countCategories, isCategoryCounts, type CategoricalDriftStats, type Category, type CategoryCounts } from './categorical.js';
 import { numericDrift, type NumericDriftStats } from './numeric-drift.js';
-import { sortedSample } from './sample.js';
+import { isSortedSample, sortedSample, type SortedSample } from './sample.js';
 
 /**
  * The drift decision: which statistic decides for a column, at which threshold, and when the whole
@@ -57,7 +57,12 @@ const P_VALUE_METHODS: ReadonlySet<DriftMethod> = new Set(['ks', 'chisquare']);
 const NUMERICAL_METHODS: ReadonlySet<DriftMethod> = new Set(['ks', 'wasserstein', 'psi', 'jensenshannon']);
 const CATEGORICAL_METHODS: ReadonlySet<DriftMethod> = new Set(['chisquare', 'psi', 'jensenshannon']);
 
-export type ColumnValues = ArrayLike<Category | null | undefined>;
+/**
+ * A column's values, or a side prepared once and reused across windows: a `SortedSample`
+ * (`sortedSample(...)`, numerical) or `CategoryCounts` (`countCategories(...)`, categorical), so
+ * a monitor need not re-sort or re-count its reference for every window.
+ */
+export type ColumnValues = ArrayLike<Category | null | undefined> | SortedSample | CategoryCounts;
 
 export interface ColumnDriftResult {
   column: string;
@@ -83,10 +88,17 @@ export interface DatasetDriftResult {
 
 /** Infers a column's kind from both samples (see the module comment). */
 export function inferColumnKind(reference: ColumnValues, current: ColumnValues): ColumnKind {
+  if (isCategoryCounts(reference) || isCategoryCounts(current)) return 'categorical';
+  const limit = DRIFT_DEFAULTS.categoricalMaxDistinct;
   const seen = new Set<number>();
   for (const values of [reference, current]) {
+    if (isSortedSample(values)) {
+      const v = values.sorted;
+      for (let i = 0; i < v.length && seen.size <= limit; i++) if (i === 0 || v[i] !== v[i - 1]) seen.add(v[i]!);
+      continue;
+    }
     if (values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array) {
-      for (let i = 0; i < values.length && seen.size <= DRIFT_DEFAULTS.categoricalMaxDistinct; i++) {
+      for (let i = 0; i < values.length && seen.size <= limit; i++) {
         const v = values[i]!;
         if (v - v === 0) seen.add(v);
       }
@@ -97,10 +109,10 @@ export function inferColumnKind(reference: ColumnValues, current: ColumnValues):
       if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) continue;
       if (typeof v !== 'number') return 'categorical';
       if (!Number.isFinite(v)) continue; // dropped like a missing value
-      if (seen.size <= DRIFT_DEFAULTS.categoricalMaxDistinct) seen.add(v);
+      if (seen.size <= limit) seen.add(v);
     }
   }
-  return seen.size > DRIFT_DEFAULTS.categoricalMaxDistinct ? 'numerical' : 'categorical';
+  return seen.size > limit ? 'numerical' : 'categorical';
 }
 
 /**
@@ -116,13 +128,10 @@ export function columnDrift(column: string, reference: ColumnValues, current: Co
   let categorical: CategoricalDriftStats | undefined;
   let referenceCount: number;
   if (kind === 'numerical') {
-    numerical = numericDrift(
-      sortedSample(`reference.${column}`, asNumbers(column, 'reference', reference)),
-      sortedSample(`current.${column}`, asNumbers(column, 'current', current)),
-    );
+    numerical = numericDrift(asSorted(column, 'reference', reference), asSorted(column, 'current', current));
     referenceCount = numerical.referenceCount;
   } else {
-    categorical = categoricalDrift(countCategories(`reference.${column}`, reference), countCategories(`current.${column}`, current));
+    categorical = categoricalDrift(asCounts(column, 'reference', reference), asCounts(column, 'current', current));
     referenceCount = categorical.referenceCount;
   }
   const method = config.method ?? defaultMethod(kind, referenceCount);
@@ -202,13 +211,26 @@ function scoreOf(method: DriftMethod, n: NumericDriftStats | undefined, c: Categ
   return c!.jsDistance;
 }
 
-function asNumbers(column: string, side: string, values: ColumnValues): ArrayLike<number | null | undefined> {
-  if (values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array) return values;
+function asSorted(column: string, side: string, values: ColumnValues): SortedSample {
+  if (isSortedSample(values)) return values;
+  if (isCategoryCounts(values)) {
+    throw new DomainError('INVALID_INPUT', `Column '${column}' is numerical but ${side} was given as category counts.`, { field: `${side}.${column}` });
+  }
+  if (values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array) return sortedSample(`${side}.${column}`, values);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v !== null && v !== undefined && typeof v !== 'number') {
       throw new DomainError('INVALID_INPUT', `Column '${column}' is numerical but ${side} row ${i} holds ${JSON.stringify(v)}.`, { field: `${side}.${column}` });
     }
   }
-  return values as ArrayLike<number | null | undefined>;
+  return sortedSample(`${side}.${column}`, values as ArrayLike<number | null | undefined>);
+}
+
+function asCounts(column: string, side: string, values: ColumnValues): CategoryCounts {
+  if (isCategoryCounts(values)) return values;
+  if (isSortedSample(values)) {
+    const counts = countCategories(`${side}.${column}`, values.sorted);
+    return { ...counts, dropped: counts.dropped + values.dropped };
+  }
+  return countCategories(`${side}.${column}`, values);
 }

@@ -6,6 +6,7 @@ import { columnDrift, datasetDrift, inferColumnKind } from './drift-rule.js';
 import { ksTwoSample } from './ks.js';
 import { columnDriftMetrics } from './metric-names.js';
 import { numericDrift } from './numeric-drift.js';
+import { sortedSample } from './sample.js';
 import { wasserstein } from './wasserstein.js';
 import { assertClose } from './test-support/close.js';
 import { categoricalPair, normals, numericPairs, prng } from './test-support/datasets.js';
@@ -193,5 +194,23 @@ describe('snake_case metric names', () => {
     const c = columnDriftMetrics(columnDrift('c', ['a', 'b'], ['a', 'z']));
     assert.equal(c.new_categories, 1);
     assert.ok('chi2_p_value' in c);
+  });
+});
+
+describe('prepared sides', () => {
+  it('a reference sorted or counted once gives the same result as raw values', () => {
+    const r = prng(8);
+    const ref = normals(r, 700);
+    const cur = normals(r, 500, 0.1);
+    const fromRaw = columnDrift('x', ref, cur);
+    const fromPrepared = columnDrift('x', sortedSample('reference', ref), cur);
+    assert.deepEqual(fromPrepared, fromRaw);
+    const { reference, current } = categoricalPair();
+    assert.deepEqual(columnDrift('c', countCategories('reference', reference), current), columnDrift('c', reference, current));
+    // a sorted sample with few distinct values is still categorical, and counts as such
+    const flags = columnDrift('f', sortedSample('reference', [0, 1, 1, null]), [1, 0, 0]);
+    assert.equal(flags.kind, 'categorical');
+    assert.equal(flags.categorical!.referenceDropped, 1);
+    assert.throws(() => columnDrift('x', countCategories('reference', ['a']), cur, { kind: 'numerical' }), isInvalid('reference.x'));
   });
 });

@@ -53,8 +53,8 @@ export function sortedSample(argument: string, input: NumericInput | SortedSampl
   return { sorted: sortFloat64(values), dropped };
 }
 
-function isSortedSample(x: NumericInput | SortedSample): x is SortedSample {
-  return (x as SortedSample).sorted instanceof Float64Array;
+export function isSortedSample(x: unknown): x is SortedSample {
+  return typeof x === 'object' && x !== null && (x as SortedSample).sorted instanceof Float64Array;
 }
 
 /** Mean and population standard deviation (ddof 0), two passes like numpy.std. */
