@@ -230,6 +230,23 @@ for (const dialect of DIALECTS) {
       ]);
     });
 
+    test('an MLflow-server shadow of an ONNX deployment gets the caller\'s named columns', async () => {
+      const features = Array.from({ length: 10 }, (_, i) => `f${i}`);
+      const config = { variants: [{ name: 'main', model: { name: 'churn', version: '1' }, role: 'primary', weight: 100 }, http('scorer', fake.url, 'mlflow', 'sum', {}, 'shadow', 0)] };
+      assert.equal((await app.inject({ method: 'POST', url: '/api/v1/deployments', payload: { name: 'mixed', config } })).statusCode, 201);
+      fake.bodies.length = 0;
+      const res = await app.inject({ method: 'POST', url: '/deployments/mixed/invocations', headers: { 'x-flywheel-inference-id': 'mixed-1' }, payload: { dataframe_split: { columns: features, data: rows.slice(0, 2) } } });
+      assert.equal(res.statusCode, 200, res.body);
+      res.json().predictions.forEach((p: number[], i: number) => assert.ok(Math.abs(p[0]! - logisticJs(rows[i]!)) < 1e-5));
+      for (let i = 0; i < 200 && (await gw.repo.getByInferenceId('mixed-1')).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(fake.bodies, [{ dataframe_split: { columns: features, data: rows.slice(0, 2) } }]);
+      const shadowRow = (await gw.repo.getByInferenceId('mixed-1')).find((r) => r.variant === 'scorer')!;
+      assert.equal(Number(shadowRow.status), 0);
+      assert.equal(shadowRow.model_name, 'sum');
+      const sums = (JSON.parse(shadowRow.outputs) as { predictions: { data: number[] } }).predictions.data;
+      sums.forEach((v, i) => assert.ok(Math.abs(v - rows[i]!.reduce((a, b) => a + b, 0)) < 1e-9));
+    });
+
     test('a shadow whose server is down when a replica starts does not keep the deployment from serving', async () => {
       const doomed = await fakeModelServer();
       const config = { variants: [{ name: 'main', model: { name: 'churn', version: '1' }, role: 'primary', weight: 100 }, http('s', doomed.url, 'oip', 'echo', {}, 'shadow', 0)] };
