@@ -34,6 +34,9 @@ export function buildProgram(): Command {
     .addOption(new Option('--role <role>', 'all (default) or gateway: inference routes, health and /metrics only, over a migrated shared store').env(envOf('--role')!))
     .addOption(new Option('--refresh-ms <ms>', 'cluster/gateway: re-read deployments changed elsewhere every <ms> (default 1000)').env(envOf('--refresh-ms')!))
     .addOption(new Option('--batching <bool>', 'micro-batch concurrent requests to one model (default true)').env(envOf('--batching')!))
+    .addOption(new Option('--log-writer-thread <bool>', 'SQLite: prediction-log commits on a worker thread (default true)').env(envOf('--log-writer-thread')!))
+    .addOption(new Option('--log-durability <sync|fast>', 'sync (default): answer once the prediction is logged; fast: log in the background (a kill may lose what is queued)').env(envOf('--log-durability')!))
+    .addOption(new Option('--log-synchronous <full|normal>', 'SQLite prediction log: survive a process kill (normal, default) or also a power loss (full: fsync every commit)').env(envOf('--log-synchronous')!))
     .addHelpText(
       'after',
       `
@@ -65,6 +68,9 @@ Examples:
             role: opts.role,
             refreshMs: opts.refreshMs,
             batching: opts.batching,
+            logWriterThread: opts.logWriterThread,
+            logSynchronous: opts.logSynchronous,
+            logDurability: opts.logDurability,
           },
           process.env,
         );

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config/index.js';
-import { openStore, migrateToLatest, type Store } from './store/index.js';
+import { openStore, migrateToLatest, sqlitePathFromUrl, type Store } from './store/index.js';
 import { LocalFsArtifactStore, S3ArtifactStore, checkArtifactStore, createArtifactStore, describeArtifactStore, type ArtifactStore } from './artifacts/index.js';
 import { createApp } from './http/app.js';
 import { registerMlflowApi } from './http/mlflow/index.js';
@@ -13,6 +13,7 @@ import { DatasetsRepository, DatasetsService, datasetsMigrations, datasetsRoutes
 import { LineageService, lineageRoutes, type LineageDatasetVersion } from './domains/lineage/index.js';
 import { DeploymentsService, GroupCommitPredictionLog, OnnxModelRuntime, PredictionsRepository, ServingRepository, servingMigrations, servingRoutes } from './domains/serving/index.js';
 import { ServingMetrics } from './domains/serving/metrics.js';
+import { ThreadedSqlitePredictionsRepository } from './domains/serving/prediction-writer-thread.js';
 import type { DatasetVersion } from '@flywheel/contract';
 import { systemClock, type Clock } from './lib/clock.js';
 import { VERSION } from './version.js';
@@ -153,10 +154,14 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   });
   // Every deployment's models are loaded and warmed before the server takes traffic.
   await deployments.start();
-  // 'sync': a prediction is answered only once it is committed to the log (group commit).
-  const predictionRepo = new PredictionsRepository(store.tables(), store.dialect);
+  // 'sync' (default): a prediction is answered only once it is committed to the log (group commit).
+  const sqliteFile = store.dialect === 'sqlite' ? sqlitePathFromUrl(config.store.databaseUrl, config.dataDir) : ':memory:';
+  const predictionRepo =
+    config.serving.logWriterThread && sqliteFile !== ':memory:'
+      ? new ThreadedSqlitePredictionsRepository(store.tables(), sqliteFile, { synchronous: config.serving.logSynchronous })
+      : new PredictionsRepository(store.tables(), store.dialect);
   const predictionLog = new GroupCommitPredictionLog(predictionRepo, {
-    durability: 'sync',
+    durability: config.serving.logDurability,
     onError: (err, lost) => logger.error({ err, lost }, 'prediction log write failed'),
   });
   const metrics = new ServingMetrics({ predictionLog });
@@ -221,6 +226,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
         clearInterval(refreshTimer);
         await app.close();
         await predictionLog.close();
+        if (predictionRepo instanceof ThreadedSqlitePredictionsRepository) await predictionRepo.close();
         await deployments.close();
         await runtime.close();
         await store.close();

@@ -105,3 +105,12 @@ test('cluster, role and serving settings: defaults, auto workers, flags over env
   assert.throws(() => loadConfig({ workers: 'many' }, {}), (err: unknown) => err instanceof ConfigError && /--workers/.test(err.message));
   assert.throws(() => loadConfig({ refreshMs: '5' }, {}), (err: unknown) => err instanceof ConfigError && /--refresh-ms/.test(err.message));
 });
+
+test('prediction-log settings: defaults and refusals', () => {
+  const d = loadConfig({}, {});
+  assert.deepEqual([d.serving.logDurability, d.serving.logSynchronous, d.serving.logWriterThread], ['sync', 'normal', true]);
+  const e = loadConfig({ logDurability: 'fast', logSynchronous: 'full', logWriterThread: 'false' }, {});
+  assert.deepEqual([e.serving.logDurability, e.serving.logSynchronous, e.serving.logWriterThread], ['fast', 'full', false]);
+  assert.throws(() => loadConfig({ logDurability: 'async' }, {}), (err: unknown) => err instanceof ConfigError && /--log-durability/.test(err.message));
+  assert.throws(() => loadConfig({}, { FLYWHEEL_SERVING_LOG_SYNCHRONOUS: 'off' }), (err: unknown) => err instanceof ConfigError && /FLYWHEEL_SERVING_LOG_SYNCHRONOUS/.test(err.message));
+});

@@ -26,6 +26,20 @@ export const ConfigSchema = Type.Object({
     refreshMs: Type.Integer({ minimum: 50, maximum: 3_600_000, default: 1000 }),
     /** Concurrent small requests to one model share one ONNX Runtime call (micro-batching). */
     batching: Type.Boolean({ default: true }),
+    /** SQLite: prediction-log commits run on a worker thread, so their fsync does not stop the event loop. */
+    logWriterThread: Type.Boolean({ default: true }),
+    /**
+     * SQLite writer thread: `normal` (default; WAL) keeps every answered prediction across a process
+     * kill, which is the log's promise, but an OS crash or power loss may lose the last commits;
+     * `full` fsyncs every log commit (power-loss safe; 1–5 ms per commit on a VM disk, which every
+     * answer then waits for). The rest of the store stays synchronous=FULL.
+     */
+    /**
+     * `sync` (default): a prediction is answered once its log row is committed. `fast`: answered at
+     * once, written in the background; a kill loses what is queued (bounded, counted in /metrics).
+     */
+    logDurability: Type.Union([Type.Literal('sync'), Type.Literal('fast')], { default: 'sync' }),
+    logSynchronous: Type.Union([Type.Literal('full'), Type.Literal('normal')], { default: 'normal' }),
   }),
   store: Type.Object({
     /** `sqlite:` (embedded default, file under dataDir), `sqlite:/path/file.db`, or `postgres://…` */
@@ -76,6 +90,9 @@ export interface ConfigOverrides {
   role?: string | undefined;
   refreshMs?: string | number | undefined;
   batching?: string | boolean | undefined;
+  logWriterThread?: string | boolean | undefined;
+  logSynchronous?: string | undefined;
+  logDurability?: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -106,6 +123,9 @@ export const CONFIG_SOURCES: { path: string; flag: string; env: string; descript
   { path: 'server.role', flag: '--role', env: 'FLYWHEEL_ROLE', description: 'all (default) or gateway: inference routes, health and /metrics only, over a migrated shared store' },
   { path: 'serving.refreshMs', flag: '--refresh-ms', env: 'FLYWHEEL_SERVING_REFRESH_MS', description: 'ms between re-reads of deployments changed by another process (cluster/gateway; default 1000)' },
   { path: 'serving.batching', flag: '--batching', env: 'FLYWHEEL_SERVING_BATCHING', description: 'true|false: concurrent small requests to one model share one ONNX Runtime call (default true)' },
+  { path: 'serving.logWriterThread', flag: '--log-writer-thread', env: 'FLYWHEEL_SERVING_LOG_WRITER_THREAD', description: 'true|false: SQLite prediction-log commits on a worker thread (default true)' },
+  { path: 'serving.logDurability', flag: '--log-durability', env: 'FLYWHEEL_SERVING_LOG_DURABILITY', description: 'sync (default): answer once the prediction is logged; fast: log in the background, a kill may lose what is queued (counted)' },
+  { path: 'serving.logSynchronous', flag: '--log-synchronous', env: 'FLYWHEEL_SERVING_LOG_SYNCHRONOUS', description: 'normal (default): SQLite prediction-log commits survive a process kill, not a power loss; full: every commit fsynced' },
   { path: 'log.level', flag: '--log-level', env: 'FLYWHEEL_LOG_LEVEL', description: 'fatal|error|warn|info|debug|trace|silent (default info)' },
 ];
 
@@ -162,6 +182,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     serving: {
       refreshMs: toNumber(pick(overrides.refreshMs, env.FLYWHEEL_SERVING_REFRESH_MS) as string | number | undefined),
       batching: toBoolean(pick(overrides.batching, env.FLYWHEEL_SERVING_BATCHING) as string | boolean | undefined),
+      logWriterThread: toBoolean(pick(overrides.logWriterThread, env.FLYWHEEL_SERVING_LOG_WRITER_THREAD) as string | boolean | undefined),
+      logSynchronous: pick(overrides.logSynchronous, env.FLYWHEEL_SERVING_LOG_SYNCHRONOUS),
+      logDurability: pick(overrides.logDurability, env.FLYWHEEL_SERVING_LOG_DURABILITY),
     },
     store: {
       databaseUrl: pick(overrides.databaseUrl, env.FLYWHEEL_DATABASE_URL) ?? 'sqlite:',

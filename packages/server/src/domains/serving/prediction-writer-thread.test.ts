@@ -1,0 +1,42 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { MIGRATIONS } from '../../main.js';
+import { sqlitePathFromUrl } from '../../store/index.js';
+import { createTestStore } from '../../store/test-support/stores.js';
+import { GroupCommitPredictionLog, type PredictionEntry } from './prediction-log.js';
+import { PredictionsRepository, type PredictionTables } from './predictions.repository.js';
+import { ThreadedSqlitePredictionsRepository } from './prediction-writer-thread.js';
+
+const entry = (i: number): PredictionEntry => ({
+  inference_id: `id-${i}`, deployment: 'd', variant: i % 2 ? 'a' : 'b', model_name: 'm', model_version: '1', ts: 1_000 + i, latency_us: i, inputs: `{"x":${i}}`, outputs: '{}', status: i % 7 ? 0 : 500,
+});
+
+// SQLite only: the writer thread is how SQLite commits leave the event loop; PostgreSQL's driver is asynchronous already.
+test('writer thread: group-committed sync appends are all written once, readable on the main connection; close stops the thread', async () => {
+  const store = await createTestStore('sqlite', MIGRATIONS);
+  after(() => store.dispose());
+  const file = sqlitePathFromUrl(store.description, '/'); // description is `sqlite:<absolute file>`
+  const threaded = new ThreadedSqlitePredictionsRepository(store.tables<PredictionTables>(), file);
+  const reader = new PredictionsRepository(store.tables<PredictionTables>(), 'sqlite');
+  const log = new GroupCommitPredictionLog(threaded, { durability: 'sync' });
+
+  await Promise.all(Array.from({ length: 3000 }, (_, i) => log.append(entry(i))));
+  assert.ok(log.stats().flushes < 3000, 'appends were grouped');
+  const rows = await reader.list('d', { limit: 5000 });
+  assert.equal(rows.length, 3000);
+  assert.equal(new Set(rows.map((r) => r.inference_id)).size, 3000);
+  const one = await reader.getByInferenceId('id-14');
+  assert.equal(one.length, 1);
+  assert.deepEqual([one[0]!.variant, Number(one[0]!.latency_us), one[0]!.inputs, Number(one[0]!.status)], ['b', 14, '{"x":14}', 500]);
+
+  // A failed write (a NOT NULL column missing) rejects that append only.
+  await assert.rejects(threaded.insertBatch([{ ...entry(9999), inference_id: null as unknown as string }]), /prediction log write failed/);
+  await log.append(entry(10_000));
+  assert.equal((await reader.getByInferenceId('id-10000')).length, 1);
+
+  await log.close();
+  await threaded.close();
+  // After close, writes go through the main connection.
+  await threaded.insertBatch([entry(20_000)]);
+  assert.equal((await reader.getByInferenceId('id-20000')).length, 1);
+});

@@ -1,0 +1,92 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { Kysely } from 'kysely';
+import { PredictionsRepository, type NewPrediction, type PredictionTables } from './predictions.repository.js';
+
+/**
+ * The writer thread: its own better-sqlite3 connection with the store's pragmas (WAL,
+ * synchronous=FULL, busy_timeout), one IMMEDIATE transaction per batch. CommonJS source run with
+ * `eval` so the same code works from the TypeScript sources and from the build.
+ */
+const WRITER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('journal_mode = WAL');
+db.pragma(workerData.synchronous === 'normal' ? 'synchronous = NORMAL' : 'synchronous = FULL');
+db.pragma('busy_timeout = 5000');
+const insert = db.prepare('INSERT INTO predictions (inference_id, deployment, variant, model_name, model_version, ts, latency_us, inputs, outputs, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+const all = db.transaction((rows) => { for (const r of rows) insert.run(r); });
+parentPort.on('message', (m) => {
+  if (m.close) { db.close(); parentPort.close(); return; }
+  try {
+    all.immediate(m.rows);
+    parentPort.postMessage({ id: m.id });
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, error: String(e && e.message || e) });
+  }
+});`;
+
+type Row = [string, string, string, string, string, number, number, string, string, number];
+const toRow = (r: NewPrediction): Row => [r.inference_id, r.deployment, r.variant, r.model_name, r.model_version, r.ts, r.latency_us, r.inputs, r.outputs, r.status];
+
+/**
+ * {@link PredictionsRepository} whose SQLite batch inserts run on a worker thread. better-sqlite3 is
+ * synchronous, so on the main connection each group commit's fsync (synchronous=FULL: 1–5 ms on
+ * a VM disk) stops every request in the process; on the writer thread the event loop keeps
+ * serving while the commit waits for the disk, and durability is unchanged (the append still
+ * resolves after the commit). Reads stay on the main connection. If the thread fails, inserts fall
+ * back to the main connection.
+ */
+export class ThreadedSqlitePredictionsRepository extends PredictionsRepository {
+  private worker: Worker | null;
+  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private next = 0;
+
+  constructor(db: Kysely<PredictionTables>, file: string, opts: { synchronous?: 'full' | 'normal' } = {}) {
+    super(db, 'sqlite');
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    const worker = new Worker(WRITER_SOURCE, { eval: true, workerData: { file, driver, synchronous: opts.synchronous ?? 'full' } });
+    const fail = (err: Error) => {
+      this.worker = null;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    worker.on('message', (m: { id: number; error?: string }) => {
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (m.error !== undefined) p?.reject(new Error(`prediction log write failed: ${m.error}`));
+      else p?.resolve();
+      if (this.pending.size === 0) worker.unref();
+    });
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`prediction writer thread exited (${code})`)));
+    worker.unref();
+    this.worker = worker;
+  }
+
+  override insertBatch(rows: readonly NewPrediction[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    const worker = this.worker;
+    if (!worker) return super.insertBatch(rows);
+    return new Promise<void>((resolve, reject) => {
+      const id = this.next++;
+      this.pending.set(id, { resolve, reject });
+      // Held while a write is in flight: the process does not exit under an unanswered append.
+      worker.ref();
+      worker.postMessage({ id, rows: rows.map(toRow) });
+    });
+  }
+
+  /** Stops the thread once the writes in flight are done (call after the log's own close). */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    while (this.pending.size) await new Promise((r) => setTimeout(r, 5));
+    this.worker = null;
+    const exited = new Promise<void>((r) => worker.once('exit', () => r()));
+    worker.ref(); // keeps the event loop alive until the thread has closed its connection
+    worker.postMessage({ close: true });
+    await exited;
+  }
+}
