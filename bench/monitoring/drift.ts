@@ -13,7 +13,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { categoricalDrift, datasetDrift, numericDrift, sortFloat64 } from '../../packages/server/src/domains/monitoring/stats/index.js';
+import { categoricalDrift, countCategories, datasetDrift, numericDrift, sortedSample, sortFloat64, type ColumnValues } from '../../packages/server/src/domains/monitoring/stats/index.js';
 import { renderTable } from '../lib/table.js';
 
 const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, repeat: { type: 'string', default: '5' }, help: { type: 'boolean', default: false } } });
@@ -151,8 +151,11 @@ for (let j = 0; j < 5; j++) {
   reference[`cat_${j}`] = categories(rand, REF_ROWS, k, 2);
   current[`cat_${j}`] = categories(rand, ROWS, k, j === 0 ? 1.5 : 2);
 }
+// A monitor's steady state: the reference sorted / counted once, only the window is new.
+const prepared: Record<string, ColumnValues> = {};
+for (const [name, col] of Object.entries(reference)) prepared[name] = col instanceof Float64Array ? sortedSample(name, col) : countCategories(name, col);
 let lastReport: ReturnType<typeof datasetDrift> | undefined;
-const [readPass, report] = timeTogether([
+const [readPass, report, reportPrepared] = timeTogether([
   () => {
     let s = 0;
     for (const side of [reference, current]) {
@@ -164,7 +167,8 @@ const [readPass, report] = timeTogether([
     sink += s;
   },
   () => (lastReport = datasetDrift(reference, current)),
-]) as [number, number];
+  () => datasetDrift(prepared, current),
+]) as [number, number, number];
 const cells = 20 * (REF_ROWS + ROWS);
 console.log(`report: datasetDrift, ${REF_ROWS.toLocaleString('en-US')}-row reference vs ${ROWS.toLocaleString('en-US')}-row current × 20 columns (15 numerical, 5 categorical)`);
 console.log(
@@ -173,6 +177,7 @@ console.log(
     [
       ['ceiling: one pass reading every cell', fmtMs(readPass), fmtRate(cells, readPass), `${(report / readPass).toFixed(1)}×`],
       ['datasetDrift (every statistic of every column + decision)', fmtMs(report), fmtRate(cells, report), '1.00×'],
+      ['datasetDrift, reference sorted/counted beforehand', fmtMs(reportPrepared), fmtRate(20 * ROWS, reportPrepared), `${(reportPrepared / readPass).toFixed(1)}× the full read`],
       ['SciPy/pandas KS + chi-square + PSI (issue, same shape)', '≈ 4300 ms', '', ''],
     ],
   ),
