@@ -11,7 +11,7 @@
  *   node --conditions=flywheel-source --import tsx bench/serving/gateway.ts [--seconds 10] [--connections 64] [--moderate 8] [--workers 2]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
@@ -128,7 +128,31 @@ async function ok<T>(method: string, url: string, body?: unknown): Promise<T> {
   return r.json as T;
 }
 
+/**
+ * CPU seconds (user + system) used so far by `pid` and its child processes (cluster workers), from
+ * /proc. On a shared machine throughput depends on what else runs; CPU per request does not.
+ */
+function cpuSeconds(pid: number): number {
+  const TICK = 100; // USER_HZ on Linux
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // after "(comm) ": state ppid … utime(12th) stime(13th), counting from state = index 0
+    if (Number(entry) === pid || Number(f[1]) === pid) total += (Number(f[11]) + Number(f[12])) / TICK;
+  }
+  return total;
+}
+
 interface WrkResult {
+  /** Server CPU µs per answered request during the run (see cpuSeconds), when a pid was given. */
+  cpuUs?: number;
   rps: number;
   p50Ms: number;
   p99Ms: number;
@@ -139,7 +163,8 @@ interface WrkResult {
 
 const toMs = (v: string, unit: string) => Number(v) * ({ us: 1e-3, ms: 1, s: 1e3, m: 60e3 } as Record<string, number>)[unit]!;
 
-async function runWrk(url: string, body: string, seconds: number, connections = CONNECTIONS): Promise<WrkResult> {
+async function runWrk(url: string, body: string, seconds: number, connections = CONNECTIONS, pid?: number): Promise<WrkResult> {
+  const cpu0 = pid ? cpuSeconds(pid) : 0;
   const script = join(TMP, `wrk-${randomUUID()}.lua`);
   writeFileSync(script, `wrk.method = 'POST'\nwrk.body = [==[${body}]==]\nwrk.headers['Content-Type'] = 'application/json'\n`);
   const out = await new Promise<string>((res, rej) => {
@@ -156,7 +181,9 @@ async function runWrk(url: string, body: string, seconds: number, connections = 
     return m ? toMs(m[1]!, m[2]!) : NaN;
   };
   const socket = /Socket errors: (.*)/.exec(out)?.[1] ?? '';
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   return {
+    ...(pid && requests ? { cpuUs: ((cpuSeconds(pid) - cpu0) / requests) * 1e6 } : {}),
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN),
     p50Ms: lat('50'),
     p99Ms: lat('99'),
@@ -231,7 +258,7 @@ async function stop(child: ChildProcess): Promise<void> {
 console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), node ${process.version}, ${process.platform}/${process.arch}; ${wrkCheck.stdout.split('\n')[0]?.trim() || 'wrk'}`);
 console.log(`load: wrk -t1 -c${CONNECTIONS} -d${SECONDS}s --latency (moderate: -c${MODERATE}), loopback 127.0.0.1; 1-row requests\n`);
 
-type Row = { name: string; rps: number; p50: number; p99: number; note: string; base: number };
+type Row = { name: string; rps: number; p50: number; p99: number; note: string; base: number; cpuUs?: number | undefined; baseCpuUs?: number | undefined };
 const rows: Row[] = [];
 const warm = Math.min(2, Math.max(1, Math.round(SECONDS / 4)));
 
@@ -241,9 +268,9 @@ try {
   const ceilingUrl = `http://127.0.0.1:${ceilingPort}/`;
   let ceilingChild = await startChild([ceilingScript(ceilingPort, 1)], { line: /listening on/ });
   await runWrk(ceilingUrl, OIP_BODY, warm);
-  const ceiling = await runWrk(ceilingUrl, OIP_BODY, SECONDS);
-  const ceilingModerate = await runWrk(ceilingUrl, OIP_BODY, SECONDS, MODERATE);
-  rows.push({ name: 'ceiling: bare node:http POST', rps: ceiling.rps, p50: ceiling.p50Ms, p99: ceiling.p99Ms, note: errNote(ceiling), base: ceiling.rps });
+  const ceiling = await runWrk(ceilingUrl, OIP_BODY, SECONDS, CONNECTIONS, ceilingChild.pid);
+  const ceilingModerate = await runWrk(ceilingUrl, OIP_BODY, SECONDS, MODERATE, ceilingChild.pid);
+  rows.push({ name: 'ceiling: bare node:http POST', rps: ceiling.rps, p50: ceiling.p50Ms, p99: ceiling.p99Ms, note: errNote(ceiling), base: ceiling.rps, cpuUs: ceiling.cpuUs, baseCpuUs: ceiling.cpuUs });
   ceilingChild.kill('SIGKILL');
 
   // 2. The Flywheel gateway, set up over HTTP like a user.
@@ -293,11 +320,11 @@ try {
 
   const sent: number[] = [];
   const oipWarm = await runWrk(oipUrl, OIP_BODY, warm);
-  const oip = await runWrk(oipUrl, OIP_BODY, SECONDS);
-  rows.push({ name: 'gateway: OIP v2 infer, A/B 90/10 + log', rps: oip.rps, p50: oip.p50Ms, p99: oip.p99Ms, note: errNote(oip), base: ceiling.rps });
-  const mlf = await runWrk(mlflowUrl, MLFLOW_BODY, SECONDS);
-  rows.push({ name: 'gateway: MLflow invocations, A/B + log', rps: mlf.rps, p50: mlf.p50Ms, p99: mlf.p99Ms, note: errNote(mlf), base: ceiling.rps });
-  const oipModerate = await runWrk(oipUrl, OIP_BODY, SECONDS, MODERATE);
+  const oip = await runWrk(oipUrl, OIP_BODY, SECONDS, CONNECTIONS, server.pid);
+  rows.push({ name: 'gateway: OIP v2 infer, A/B 90/10 + log', rps: oip.rps, p50: oip.p50Ms, p99: oip.p99Ms, note: errNote(oip), base: ceiling.rps, cpuUs: oip.cpuUs, baseCpuUs: ceiling.cpuUs });
+  const mlf = await runWrk(mlflowUrl, MLFLOW_BODY, SECONDS, CONNECTIONS, server.pid);
+  rows.push({ name: 'gateway: MLflow invocations, A/B + log', rps: mlf.rps, p50: mlf.p50Ms, p99: mlf.p99Ms, note: errNote(mlf), base: ceiling.rps, cpuUs: mlf.cpuUs, baseCpuUs: ceiling.cpuUs });
+  const oipModerate = await runWrk(oipUrl, OIP_BODY, SECONDS, MODERATE, server.pid);
   sent.push(oipWarm.requests, oip.requests, mlf.requests, oipModerate.requests);
 
   // Prediction log: the last answered inference id, and a count by paging (no count endpoint).
@@ -321,14 +348,14 @@ try {
   if (!flags['no-cluster']) {
     ceilingChild = await startChild([ceilingScript(ceilingPort, WORKERS)], { line: /listening on/ });
     await runWrk(ceilingUrl, OIP_BODY, warm);
-    clusterCeiling = await runWrk(ceilingUrl, OIP_BODY, SECONDS);
-    rows.push({ name: `ceiling: bare node:http, ${WORKERS} cluster workers`, rps: clusterCeiling.rps, p50: clusterCeiling.p50Ms, p99: clusterCeiling.p99Ms, note: errNote(clusterCeiling), base: clusterCeiling.rps });
+    clusterCeiling = await runWrk(ceilingUrl, OIP_BODY, SECONDS, CONNECTIONS, ceilingChild.pid);
+    rows.push({ name: `ceiling: bare node:http, ${WORKERS} cluster workers`, rps: clusterCeiling.rps, p50: clusterCeiling.p50Ms, p99: clusterCeiling.p99Ms, note: errNote(clusterCeiling), base: clusterCeiling.rps, cpuUs: clusterCeiling.cpuUs, baseCpuUs: clusterCeiling.cpuUs });
     ceilingChild.kill('SIGKILL');
     server = await startChild(serverArgs(port, dataDir, WORKERS), { poll: `${base}/v2/health/live` });
     await readyOnEveryWorker(`${base}/v2/models/lr/ready`);
     const clusterWarm = await runWrk(oipUrl, OIP_BODY, warm);
-    clusterOip = await runWrk(oipUrl, OIP_BODY, SECONDS);
-    rows.push({ name: `gateway --workers ${WORKERS}: OIP infer, A/B + log`, rps: clusterOip.rps, p50: clusterOip.p50Ms, p99: clusterOip.p99Ms, note: errNote(clusterOip), base: clusterCeiling.rps });
+    clusterOip = await runWrk(oipUrl, OIP_BODY, SECONDS, CONNECTIONS, server.pid);
+    rows.push({ name: `gateway --workers ${WORKERS}: OIP infer, A/B + log`, rps: clusterOip.rps, p50: clusterOip.p50Ms, p99: clusterOip.p99Ms, note: errNote(clusterOip), base: clusterCeiling.rps, cpuUs: clusterOip.cpuUs, baseCpuUs: clusterCeiling.cpuUs });
     sent.push(clusterWarm.requests, clusterOip.requests);
     await stop(server);
   }
@@ -374,13 +401,16 @@ try {
   const ms = (v: number) => (Number.isFinite(v) ? (v < 1 ? `${(v * 1000).toFixed(0)} µs` : `${v.toFixed(2)} ms`) : '—');
   console.log(
     renderTable(
-      ['case', 'req/s', 'p50', 'p99', '÷ ceiling', 'note'],
-      rows.map((r) => [r.name, Math.round(r.rps).toLocaleString('en-US'), ms(r.p50), ms(r.p99), (r.rps / r.base).toFixed(2), r.note]),
+      ['case', 'req/s', 'p50', 'p99', '÷ ceiling', 'CPU µs/req', 'ceiling CPU ÷ CPU', 'note'],
+      rows.map((r) => [
+        r.name, Math.round(r.rps).toLocaleString('en-US'), ms(r.p50), ms(r.p99), (r.rps / r.base).toFixed(2),
+        r.cpuUs ? r.cpuUs.toFixed(0) : '—', r.cpuUs && r.baseCpuUs ? (r.baseCpuUs / r.cpuUs).toFixed(2) : '—', r.note,
+      ]),
     ),
   );
   console.log(
     `\nmoderate load (wrk -c${MODERATE}): ceiling ${Math.round(ceilingModerate.rps).toLocaleString('en-US')} req/s p50 ${ms(ceilingModerate.p50Ms)} p99 ${ms(ceilingModerate.p99Ms)}; ` +
-      `gateway ${Math.round(oipModerate.rps).toLocaleString('en-US')} req/s p50 ${ms(oipModerate.p50Ms)} p99 ${ms(oipModerate.p99Ms)} → added p99 ${ms(oipModerate.p99Ms - ceilingModerate.p99Ms)} (goal < 2 ms: ${oipModerate.p99Ms - ceilingModerate.p99Ms < 2 ? 'met' : 'NOT met'})`,
+      `gateway ${Math.round(oipModerate.rps).toLocaleString('en-US')} req/s p50 ${ms(oipModerate.p50Ms)} p99 ${ms(oipModerate.p99Ms)} (CPU ${oipModerate.cpuUs?.toFixed(0) ?? '—'} µs/req vs ${ceilingModerate.cpuUs?.toFixed(0) ?? '—'}) → added p99 ${ms(oipModerate.p99Ms - ceilingModerate.p99Ms)} (goal < 2 ms: ${oipModerate.p99Ms - ceilingModerate.p99Ms < 2 ? 'met' : 'NOT met'})`,
   );
   const ratio = oip.rps / ceiling.rps;
   console.log(`goal: gateway ≥ 0.60 × bare-HTTP ceiling with A/B routing and logging on → OIP ${ratio.toFixed(2)} (${ratio >= 0.6 ? 'met' : 'NOT met'}), MLflow ${(mlf.rps / ceiling.rps).toFixed(2)}`);

@@ -73,15 +73,21 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   const coercing = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false, strict: false });
   const strict = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false, strict: false });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
-  app.addHook('onResponse', async (req, reply) => {
-    req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
-  });
+  // Only at debug level: a hook runs on every request (the gateway's hot path) even when it logs nothing.
+  if (opts.logger.isLevelEnabled('debug')) {
+    app.addHook('onResponse', (req, reply, done) => {
+      req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+      done();
+    });
+  }
   // During shutdown, a keep-alive connection is closed after the response it is finishing, so
   // closing waits for in-flight requests only, not for idle keep-alive timeouts.
   const isClosing = opts.isClosing;
   if (isClosing) {
-    app.addHook('onSend', async (_req, reply) => {
+    // Callback style: no promise per request.
+    app.addHook('onSend', (_req, reply, payload, done) => {
       if (isClosing()) reply.header('connection', 'close');
+      done(null, payload);
     });
   }
   registerJsonBody(app);

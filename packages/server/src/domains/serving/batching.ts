@@ -71,11 +71,11 @@ function sliceRows(t: Tensor, from: number, rows: number): Tensor {
 }
 
 /**
- * Adaptive micro-batching (the idea of Triton's dynamic batcher) in front of one model. Requests
- * that arrive in the same event-loop turn (the socket reads of one poll phase) and have
- * compatible inputs are concatenated along the batch dimension, run as one call, and each gets
- * its own rows back. The queue is flushed on `setImmediate`, so it holds exactly what arrived
- * while the previous call ran: no added delay when load is light, larger batches when it is not.
+ * Adaptive micro-batching (the idea of Triton's dynamic batcher) in front of one model. The first
+ * request of an event-loop turn runs at once; those that arrive later in the same turn (the socket
+ * reads of one poll phase) with compatible inputs are concatenated along the batch dimension, run
+ * as one call on `setImmediate`, and each gets its own rows back: no added delay when load is
+ * light, larger batches as it grows.
  *
  * Inputs must already be validated against the signature (one bad request must never reach a
  * shared call). When a combined call fails, its requests are run again one by one, so a failure
@@ -84,6 +84,8 @@ function sliceRows(t: Tensor, from: number, rows: number): Tensor {
 export class MicroBatcher {
   private readonly queues = new Map<string, Queue>();
   private scheduled = false;
+  /** A request already ran in this event-loop turn: later ones in the same turn are collected. */
+  private turnBusy = false;
   private readonly maxRows: number;
   private readonly delayMs: number;
   /** Set when a model's outputs turned out not to split by row: it then runs every request alone. */
@@ -102,6 +104,12 @@ export class MicroBatcher {
   /** Runs `inputs` (with `rows` rows in every input's first dimension), possibly together with others. */
   run(inputs: Inputs, rows: number): Promise<Outputs> {
     if (this.disabled || rows < 1 || rows >= this.maxRows) return this.call([{ inputs, rows }]).then((r) => r[0]!);
+    if (!this.turnBusy && this.delayMs === 0) {
+      // The first request of a turn runs at once: under light load nothing waits, not even a turn.
+      this.turnBusy = true;
+      this.schedule();
+      return this.call([{ inputs, rows }]).then((r) => r[0]!);
+    }
     return new Promise<Outputs>((resolve, reject) => {
       const key = compatKey(inputs);
       let q = this.queues.get(key);
@@ -119,6 +127,7 @@ export class MicroBatcher {
     this.scheduled = true;
     const flush = () => {
       this.scheduled = false;
+      this.turnBusy = false;
       for (const [key, q] of this.queues) this.flushQueue(key, q);
     };
     if (this.delayMs > 0) setTimeout(flush, this.delayMs);
