@@ -12,7 +12,6 @@ import {
   LoginResponse,
   MemberBody,
   NewTokenSchema,
-  TeamSchema,
   TeamTreeSchema,
   TeamWithMembersSchema,
   TokenInfoSchema,
@@ -122,7 +121,7 @@ export async function orgRoutes(app: FastifyInstance, deps: { org: OrgService; t
   }, async (req) => org.revokeToken(callerOf(req), (req.params as { id: number }).id));
 
   app.post('/api/v1/teams', {
-    schema: { tags: ['teams'], summary: 'Create a team (platform admins; team admins under a team they administer)', body: CreateTeamBody, response: { 201: TeamSchema, ...errors } },
+    schema: { tags: ['teams'], summary: 'Create a team (platform admins; team admins under a team they administer)', body: CreateTeamBody, response: { 201: TeamWithMembersSchema, ...errors } },
   }, async (req, reply) => reply.status(201).send(await teams.createTeam(callerOf(req), req.body as { name: string; parent?: string | null; description?: string })));
 
   app.get('/api/v1/teams', {

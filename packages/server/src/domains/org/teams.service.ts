@@ -26,7 +26,7 @@ export class TeamsService {
   }
 
   /** Creates a team: a platform admin anywhere; a team admin under a team they manage. */
-  async createTeam(actor: Principal | null, input: { name: string; parent?: string | null | undefined; description?: string | undefined }): Promise<Team> {
+  async createTeam(actor: Principal | null, input: { name: string; parent?: string | null | undefined; description?: string | undefined }): Promise<TeamWithMembers> {
     const me = requireUser(actor, 'create a team');
     const name = validateTeamName(input.name);
     const description = input.description === undefined ? '' : validateText(input.description, 'description', L.descriptionMax);
