@@ -18,22 +18,26 @@ export interface ServerProcess {
   output(): string;
   /** SIGTERM and wait for the exit. */
   stop(): Promise<void>;
+  /** SIGKILL to the server's whole process group (a cluster's primary and workers at once); resolves when none is left. */
+  killAll(): Promise<void>;
 }
 
 /**
  * Starts `flywheel server` as a user would, as its own process (bin.ts directly, so a signal
  * reaches the server itself and not a wrapper), and resolves once it logs its address.
  */
-export async function startServer(dataDir: string, databaseUrl?: string): Promise<ServerProcess> {
-  const args = ['--conditions=flywheel-source', '--import', 'tsx', bin, 'server', '--port', '0', '--data-dir', dataDir, ...(databaseUrl ? ['--database-url', databaseUrl] : [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServer(dataDir: string, databaseUrl?: string, extraArgs: string[] = [], opts: { listeners?: number } = {}): Promise<ServerProcess> {
+  const args = ['--conditions=flywheel-source', '--import', 'tsx', bin, 'server', '--port', '0', '--data-dir', dataDir, ...(databaseUrl ? ['--database-url', databaseUrl] : []), ...extraArgs];
+  // Its own process group, so that killAll reaches cluster workers too.
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   const url = await new Promise<string>((resolve, reject) => {
+    // A cluster logs one line per worker; a worker not yet listening gets no connections.
     const onData = () => {
-      const m = /listening on (http:\/\/[^"\s]+)/.exec(out);
-      if (m) resolve(m[1]!);
+      const lines = [...out.matchAll(/listening on (http:\/\/[^"\s]+)/g)];
+      if (lines.length >= (opts.listeners ?? 1)) resolve(lines[0]![1]!);
     };
     child.stdout!.on('data', onData);
     child.on('exit', (code, signal) => reject(new Error(`server exited (${code ?? signal}) before listening: ${out}`)));
@@ -49,7 +53,23 @@ export async function startServer(dataDir: string, databaseUrl?: string): Promis
       child.kill('SIGTERM');
       await exited;
     },
+    async killAll() {
+      const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
+      process.kill(-child.pid!, 'SIGKILL');
+      await exited;
+      for (let i = 0; i < 200 && groupAlive(child.pid!); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(groupAlive(child.pid!), false, 'a server process survived SIGKILL');
+    },
   };
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Runs the CLI against `url`; `--url` goes last so every command gets it. */
