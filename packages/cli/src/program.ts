@@ -5,6 +5,8 @@ import { actualsCommand } from './actuals.command.js';
 import { datasetsCommand } from './datasets.command.js';
 import { deployCommand } from './deploy.command.js';
 import { predictCommand } from './predict.command.js';
+import { adminCommand } from './admin.command.js';
+import { loginCommand } from './login.command.js';
 
 const envOf = (flag: string) => CONFIG_SOURCES.find((s) => s.flag === flag)?.env;
 
@@ -94,6 +96,8 @@ Examples:
   actualsCommand(program);
   deployCommand(program);
   predictCommand(program);
+  adminCommand(program);
+  loginCommand(program);
 
   return program;
 }
