@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliError, EXIT } from './client.js';
 import { configFromFlags, parseModelRef, parseShadow, parseSince, parseVariant, parseWeight, withWeights } from './deploy-config.js';
-import { parseSteps } from './deploy-rollout.command.js';
+import { parseSteps, renderRollout } from './deploy-rollout.command.js';
 import { invocationBody, renderPredictions } from './predict.command.js';
 
 const usageError = (fn: () => unknown, re: RegExp) =>
@@ -134,4 +134,18 @@ test('rollout steps: a weight held for a time and/or a request count', () => {
   ]);
   usageError(() => parseSteps('5@soon'), /hold 'soon' is neither a duration/);
   usageError(() => parseSteps('five'), /--steps 'five': expected <weight>\[@<hold>\]/);
+});
+
+test('a rollout renders its state, the current step and its events', () => {
+  const at = Date.UTC(2026, 10, 23, 12);
+  const text = renderRollout({
+    id: 'r1', deployment: 'churn', canary: 'b', state: 'rolled_back', currentStep: 2, currentWeight: 25, requestsInStep: 140,
+    steps: [{ weight: 5, hold: { seconds: 600 } }, { weight: 25, hold: { requests: 1000 } }, { weight: 100, hold: {} }],
+    guardrails: { maxErrorRate: 0.01 }, reason: 'error rate 0.04 > 0.01', createdAt: at, updatedAt: at,
+    events: [{ seq: 1, at, type: 'guardrail_breached', actor: 'controller', step: 2, detail: { errorRate: 0.04 } }],
+  });
+  assert.match(text, /^rollout r1 of churn: canary b {2}rolled_back {2}step 2\/3 at 25% \(140 requests in step\)/);
+  assert.match(text, /reason: error rate 0.04 > 0.01/);
+  assert.match(text, /→\s+2\s+25%\s+1000 req/);
+  assert.match(text, /2026-11-23 12:00:00Z\s+guardrail_breached\s+2\s+controller\s+\{"errorRate":0.04\}/);
 });
