@@ -1,7 +1,7 @@
 /**
  * In-process throughput of the ONNX runtime on the 10-feature logistic model: rows/s for 1-row
  * and 64-row calls, one call at a time (validation + ONNX Runtime + tensor conversion; no HTTP,
- * no JSON). Not a test (the name does not end in .test.ts). Run:
+ * no JSON), then concurrent single-row requests with micro-batching off and on. Not a test. Run:
  *   node --conditions=flywheel-source --import tsx bench/serving/runtime.ts [seconds-per-case]
  */
 import onnxProto from 'onnx-proto';
@@ -67,3 +67,26 @@ for (const rows of [1, 64, 1, 64]) {
   );
 }
 await runtime.close();
+
+// Micro-batching: N single-row requests issued in the same event-loop turn (what concurrent HTTP
+// requests look like to the runtime), with batching off and on (the default).
+for (const batching of [false, true, false, true]) {
+  const rt = new OnnxModelRuntime({ batching });
+  const m = await rt.load('measure/b', bytes, onnxSignature(bytes));
+  const x = batch(1);
+  for (const concurrent of [1, 8, 64]) {
+    for (let i = 0; i < 50; i++) await Promise.all(Array.from({ length: concurrent }, () => m.run({ x })));
+    const start = process.hrtime.bigint();
+    const deadline = start + BigInt(Math.round((seconds / 2) * 1e9));
+    let requests = 0;
+    let now = start;
+    while (now < deadline) {
+      await Promise.all(Array.from({ length: concurrent }, () => m.run({ x })));
+      requests += concurrent;
+      now = process.hrtime.bigint();
+    }
+    const elapsed = Number(now - start) / 1e9;
+    console.log(`batching ${batching ? 'on ' : 'off'}, ${String(concurrent).padStart(2)} concurrent 1-row requests: ${Math.round(requests / elapsed)} requests/s`);
+  }
+  await rt.close();
+}

@@ -34,6 +34,12 @@ test('writer thread: group-committed sync appends are all written once, readable
   await log.append(entry(10_000));
   assert.equal((await reader.getByInferenceId('id-10000')).length, 1);
 
+  // A batch larger than the shared slot (4 MiB) goes by postMessage.
+  const big = Array.from({ length: 6 }, (_, i) => ({ ...entry(30_000 + i), inputs: JSON.stringify({ x: 'é'.repeat(400_000 + i) }) }));
+  await threaded.insertBatch(big);
+  const gotBig = await reader.getByInferenceId('id-30005');
+  assert.equal(gotBig[0]!.inputs, big[5]!.inputs);
+
   await log.close();
   await threaded.close();
   // After close, writes go through the main connection.
