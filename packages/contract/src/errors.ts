@@ -17,6 +17,7 @@ export const ERROR_CATALOGUE = {
   PAYLOAD_TOO_LARGE: { status: 413, mlflowCode: 'INVALID_PARAMETER_VALUE', summary: 'The request body is too large.' },
   UNAUTHENTICATED: { status: 401, mlflowCode: 'UNAUTHENTICATED', summary: 'Authentication is required.' },
   NOT_ALLOWED: { status: 403, mlflowCode: 'PERMISSION_DENIED', summary: 'Not allowed.' },
+  TOO_MANY_REQUESTS: { status: 429, mlflowCode: 'REQUEST_LIMIT_EXCEEDED', summary: 'Too many requests; retry later.' },
   ENDPOINT_NOT_FOUND: { status: 404, mlflowCode: 'ENDPOINT_NOT_FOUND', summary: 'No such endpoint.' },
   NOT_IMPLEMENTED: { status: 501, mlflowCode: 'NOT_IMPLEMENTED', summary: 'Not implemented.' },
   UNAVAILABLE: { status: 503, mlflowCode: 'TEMPORARILY_UNAVAILABLE', summary: 'Temporarily unavailable.' },

@@ -44,9 +44,9 @@ for (const dialect of DIALECTS) {
       const repo = new OrgRepository(store.tables(), store.dialect);
       // Count password checks: the basic-auth cache must spare them.
       org = new (class extends OrgService {
-        override checkPassword(u: string, p: string) {
+        override checkPassword(u: string, p: string, source?: string) {
           checks++;
-          return super.checkPassword(u, p);
+          return super.checkPassword(u, p, source);
         }
       })({ repo, clock, scrypt: { N: 1024, r: 8, p: 1 } });
       await org.bootstrapUser({ username: 'root', password: 'root-password', isAdmin: true });
@@ -147,6 +147,12 @@ for (const dialect of DIALECTS) {
       assert.equal((await call(basic('root', t))).json().principal.username, 'root');
       assert.equal((await call(basic('ada', t))).statusCode, 401);
       assert.equal((await call('Basic bm9jb2xvbg==')).json().message, 'Malformed basic credentials: expected base64 of username:password.');
+      // Guessing through basic auth meets the login limit: 429 in MLflow's shape.
+      let last;
+      for (let i = 0; i < 11; i++) last = await call(basic('ada', `guess-${i}`));
+      assert.equal(last!.statusCode, 429);
+      assert.equal(last!.json().error_code, 'REQUEST_LIMIT_EXCEEDED');
+      assert.match(last!.json().message, /Too many failed logins for 'ada' from 127\.0\.0\.1/);
     });
 
     test('anonymous read: GETs and searches pass, writes need credentials; expired session says so', async () => {

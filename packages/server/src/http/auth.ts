@@ -49,7 +49,7 @@ export interface AuthOptions {
 export type Resolution =
   | { kind: 'user'; principal: Principal; via: 'bearer' | 'basic' | 'session' }
   | { kind: 'anonymous'; staleSession: boolean }
-  | { kind: 'refused'; message: string };
+  | { kind: 'refused'; message: string; status?: 401 | 429 };
 
 interface CachedBasic {
   userId: number;
@@ -84,7 +84,7 @@ export class CallerResolver {
       const scheme = (sp < 0 ? header : header.slice(0, sp)).toLowerCase();
       const value = sp < 0 ? '' : header.slice(sp + 1).trim();
       if (scheme === 'bearer') return this.bearer(value);
-      if (scheme === 'basic') return this.basicAuth(value);
+      if (scheme === 'basic') return this.basicAuth(value, req.ip);
       return { kind: 'refused', message: `Unsupported Authorization scheme '${scheme.slice(0, 20)}': use Bearer <API token> or Basic.` };
     }
     const cookie = readCookie(req, SESSION_COOKIE);
@@ -111,7 +111,7 @@ export class CallerResolver {
     return { kind: 'user', principal, via: 'bearer' };
   }
 
-  private async basicAuth(value: string): Promise<Resolution> {
+  private async basicAuth(value: string, source: string): Promise<Resolution> {
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 1) return { kind: 'refused', message: 'Malformed basic credentials: expected base64 of username:password.' };
@@ -135,11 +135,11 @@ export class CallerResolver {
       userId = r.userId;
     } else {
       try {
-        const row = await this.org.checkPassword(username, password);
+        const row = await this.org.checkPassword(username, password, source);
         userId = row.id;
         passwordHash = row.password_hash;
       } catch (e) {
-        if (isDomainError(e)) return { kind: 'refused', message: e.message };
+        if (isDomainError(e)) return { kind: 'refused', message: e.message, ...(e.code === 'TOO_MANY_REQUESTS' ? { status: 429 as const } : {}) };
         throw e;
       }
     }
@@ -157,19 +157,22 @@ export function isReadRequest(req: FastifyRequest): boolean {
   return req.method === 'POST' && READ_ONLY_POST.test(req.url.split('?')[0] ?? '');
 }
 
-function unauthenticated(req: FastifyRequest, reply: FastifyReply, message: string) {
+function unauthenticated(req: FastifyRequest, reply: FastifyReply, message: string, status: 401 | 429 = 401) {
   const path = req.url.split('?')[0] ?? '';
+  const code = status === 429 ? 'TOO_MANY_REQUESTS' : 'UNAUTHENTICATED';
   // No Basic challenge: a browser would pop up its own login dialog over the web UI.
-  reply.status(401).header('www-authenticate', 'Bearer realm="flywheel"');
-  if (MLFLOW_PATH.test(path)) return reply.send({ error_code: 'UNAUTHENTICATED', message });
-  return reply.send({ error: { code: 'UNAUTHENTICATED', message } });
+  if (status === 401) reply.header('www-authenticate', 'Bearer realm="flywheel"');
+  reply.status(status);
+  if (MLFLOW_PATH.test(path)) return reply.send({ error_code: status === 429 ? 'REQUEST_LIMIT_EXCEEDED' : 'UNAUTHENTICATED', message });
+  return reply.send({ error: { code, message } });
 }
 
 /**
  * Resolves the caller of every request into `req.principal` (null when anonymous) and refuses
- * what anonymous callers may not do under `anonymous`. Call it on the root app before any route
- * is registered (it adds a root onRequest hook, which only reaches routes registered after it).
- * Routes decide what a logged-in caller may do; this plugin only decides who is calling.
+ * what anonymous callers may not do under `anonymous`. Call it on the root app (not inside a
+ * plugin scope) before `app.ready()`: a root onRequest hook covers every route, including the
+ * ones registered earlier. Routes decide what a logged-in caller may do; this plugin only
+ * decides who is calling.
  *
  * @example
  *   const app = await createApp(opts);
@@ -182,7 +185,7 @@ export function registerAuth(app: FastifyInstance, opts: AuthOptions): CallerRes
     const path = req.url.split('?')[0] ?? '';
     if (PUBLIC_PATHS.has(path)) return;
     const r = await resolver.resolve(req);
-    if (r.kind === 'refused') return unauthenticated(req, reply, r.message);
+    if (r.kind === 'refused') return unauthenticated(req, reply, r.message, r.status);
     if (r.kind === 'user') {
       req.principal = r.principal;
       return;

@@ -23,7 +23,7 @@ import {
 import { callerOf, clearSessionCookie, readCookie, SESSION_COOKIE, setSessionCookie } from './session-cookie.js';
 import type { ApiTokenInfo } from './org.types.js';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 429: ErrorResponse };
 const UserParams = Type.Object({ username: Type.String({ maxLength: 200 }) });
 const TeamParams = Type.Object({ name: Type.String({ maxLength: 200 }) });
 const MemberParams = Type.Object({ name: Type.String({ maxLength: 200 }), username: Type.String({ maxLength: 200 }) });
@@ -43,7 +43,7 @@ export async function orgRoutes(app: FastifyInstance, deps: { org: OrgService; t
     },
   }, async (req, reply) => {
     const b = req.body as { username: string; password: string; issue?: 'session' | 'token'; tokenName?: string; expiresInDays?: number };
-    const row = await org.checkPassword(b.username, b.password);
+    const row = await org.checkPassword(b.username, b.password, req.ip);
     const user = await org.getUser(row.username);
     if (b.issue === 'token') {
       const t = await org.issueToken(row.id, { name: b.tokenName ?? 'login', expiresInDays: b.expiresInDays });

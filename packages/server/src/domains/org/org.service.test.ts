@@ -149,6 +149,20 @@ for (const dialect of DIALECTS) {
       assert.equal(await org.resolveSession(s3.token), undefined);
     });
 
+    test('password guessing is limited per username and address, for the window', async () => {
+      const guarded = new OrgService({ repo: new OrgRepository(store.tables(), store.dialect), clock: { now: () => now }, scrypt: FAST, throttle: { maxFailures: 3, windowMs: 600_000 } });
+      for (let i = 0; i < 3; i++) await rejectsWith(guarded.checkPassword('carol', 'guess-' + i, '10.0.0.9'), 'UNAUTHENTICATED', /Wrong/);
+      await rejectsWith(guarded.checkPassword('carol', 'carol-pass-1', '10.0.0.9'), 'TOO_MANY_REQUESTS', /Too many failed logins for 'carol' from 10\.0\.0\.9; try again in 10 minutes/);
+      assert.equal((await guarded.checkPassword('carol', 'carol-pass-1', '10.0.0.7')).username, 'carol', 'another address is not locked out');
+      now += 600_000;
+      assert.equal((await guarded.checkPassword('carol', 'carol-pass-1', '10.0.0.9')).username, 'carol', 'the window ends');
+      // Success resets the count.
+      for (let i = 0; i < 2; i++) await rejectsWith(guarded.checkPassword('carol', 'guess', 'x'), 'UNAUTHENTICATED', /Wrong/);
+      await guarded.checkPassword('carol', 'carol-pass-1', 'x');
+      for (let i = 0; i < 2; i++) await rejectsWith(guarded.checkPassword('carol', 'guess', 'x'), 'UNAUTHENTICATED', /Wrong/);
+      assert.equal((await guarded.checkPassword('carol', 'carol-pass-1', 'x')).username, 'carol');
+    });
+
     test('raised scrypt parameters rehash at the next login', async () => {
       const stronger = new OrgService({ repo: new OrgRepository(store.tables(), store.dialect), clock: { now: () => now }, scrypt: { N: 2048, r: 8, p: 1 } });
       await stronger.checkPassword('ada', 'lovelace-1815');

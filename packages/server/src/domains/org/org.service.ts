@@ -7,6 +7,7 @@ import type { OrgRepository } from './org.repository.js';
 import type { ApiTokenRow, UserRow } from './org.tables.js';
 import type { ApiTokenInfo, Principal, Skill, TeamRole, User, UserWithTeams } from './org.types.js';
 import { ORG_LIMITS as L, validateEmail, validatePassword, validateSkills, validateText, validateUsername } from './org.validation.js';
+import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { DEFAULT_SCRYPT, dummyHash, hashPassword, needsRehash, verifyPassword, type ScryptParams } from './passwords.js';
 import { apiTokenPrefix, digestEquals, newApiToken, newSessionToken, sha256Hex } from './secrets.js';
 
@@ -17,6 +18,8 @@ export interface OrgDeps {
   scrypt?: ScryptParams;
   /** How long a web session lasts, in ms; {@link SESSION_TTL_MS} by default. */
   sessionTtlMs?: number;
+  /** Limits on password guessing; 10 failures per username and address per 15 min by default. */
+  throttle?: LoginThrottleOptions;
 }
 
 /** A web session lasts 12 hours (a working day), then the user logs in again. */
@@ -52,8 +55,10 @@ export class OrgService {
   private readonly clock: Clock;
   private readonly scrypt: ScryptParams;
   readonly sessionTtlMs: number;
+  private readonly throttle: LoginThrottle;
 
   constructor(deps: OrgDeps) {
+    this.throttle = new LoginThrottle(deps.clock, deps.throttle);
     this.repo = deps.repo;
     this.clock = deps.clock;
     this.scrypt = deps.scrypt ?? DEFAULT_SCRYPT;
@@ -150,7 +155,12 @@ export class OrgService {
     const next = validatePassword(input.newPassword, 'newPassword');
     if (self) {
       if (typeof input.currentPassword !== 'string' || input.currentPassword === '') throw new DomainError('INVALID_INPUT', 'Invalid currentPassword: the current password is required to change your own.');
-      if (!(await verifyPassword(input.currentPassword, row.password_hash))) throw new DomainError('NOT_ALLOWED', 'Invalid currentPassword: it does not match.');
+      // A stolen session must not become a way to guess the password: same limit as logins.
+      this.throttle.check(row.username, 'password-change');
+      if (!(await verifyPassword(input.currentPassword, row.password_hash))) {
+        this.throttle.failed(row.username, 'password-change');
+        throw new DomainError('NOT_ALLOWED', 'Invalid currentPassword: it does not match.');
+      }
     }
     const hash = await hashPassword(next, this.scrypt);
     await this.repo.transaction(async (repo) => {
@@ -163,12 +173,18 @@ export class OrgService {
 
   /**
    * Checks a username and password. Unknown user and wrong password take the same time and give
-   * the same message, so the answer does not reveal which usernames exist.
+   * the same message, so the answer does not reveal which usernames exist. `source` (the client
+   * address) scopes the guessing limit.
    */
-  async checkPassword(username: string, password: string): Promise<UserRow> {
+  async checkPassword(username: string, password: string, source?: string): Promise<UserRow> {
+    this.throttle.check(username, source);
     const row = typeof username === 'string' ? await this.repo.getUserByName(username) : undefined;
     const ok = await verifyPassword(typeof password === 'string' ? password : '', row?.password_hash ?? (await dummyHash(this.scrypt)));
-    if (!row || !ok) throw new DomainError('UNAUTHENTICATED', WRONG_CREDENTIALS);
+    if (!row || !ok) {
+      this.throttle.failed(username, source);
+      throw new DomainError('UNAUTHENTICATED', WRONG_CREDENTIALS);
+    }
+    this.throttle.succeeded(username, source);
     if (row.disabled_at !== null) throw new DomainError('UNAUTHENTICATED', `The account '${row.username}' is disabled; ask a platform admin.`);
     if (needsRehash(row.password_hash, this.scrypt)) {
       // Raised parameters reach every user at their next login, without a reset.
