@@ -38,7 +38,7 @@ export function adminCommand(program: Command, deps: { createAdmin?: CreateAdmin
     .option('--database-url <url>', 'sqlite: (default) or postgres://…, as for `flywheel server`')
     .option('--json', 'print JSON')
     .addHelpText('after', `
-The store is found like \`flywheel server\` finds it: the flags, then FLYWHEEL_DATA_DIR / FLYWHEEL_DATABASE_URL.
+The store is found like \`flywheel server\` finds it: the flags, then FLYWHEEL_HOME / FLYWHEEL_DATABASE_URL.
 On a terminal the password is prompted twice without echo; otherwise it is read from stdin.
 
 Examples:
