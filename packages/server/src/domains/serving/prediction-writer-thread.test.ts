@@ -34,7 +34,7 @@ test('writer thread: group-committed sync appends are all written once, readable
   await log.append(entry(10_000));
   assert.equal((await reader.getByInferenceId('id-10000')).length, 1);
 
-  // A batch larger than the shared slot (4 MiB) goes by postMessage.
+  // Large payloads (6 rows of ~0.8 MB, non-ASCII) arrive intact.
   const big = Array.from({ length: 6 }, (_, i) => ({ ...entry(30_000 + i), inputs: JSON.stringify({ x: 'é'.repeat(400_000 + i) }) }));
   await threaded.insertBatch(big);
   const gotBig = await reader.getByInferenceId('id-30005');
