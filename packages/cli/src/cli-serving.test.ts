@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../server/src/store/test-support/stores.js';
 import { logisticJs } from '../../server/src/domains/serving/test-support/serving-models.js';
-import { bin, cli as cliAt, MODELS, registerChurnModels, startServer, type ServerProcess } from './test-support/serving-e2e.js';
+import { bin, cli as cliAt, getJson, MODELS, registerChurnModels, startServer, type ServerProcess } from './test-support/serving-e2e.js';
 
 // A user's path through serving with the CLI against a real `flywheel server`: register two
 // versions of a model as an MLflow client would, deploy them 90/10, score rows, change the split,
@@ -123,6 +123,30 @@ for (const dialect of DIALECTS) {
       assert.equal(human.status, 0, human.stderr);
       assert.equal(human.stdout.trim().split('\n').length, 4, human.stdout); // header, rule, two rows
       assert.match(human.stdout, /inference id\s+variant\s+model\s+latency\s+status\s+outputs/);
+    });
+
+    test('a shadow added by update gets copies of the traffic; deploy shadow reports it', async () => {
+      const d = json<Dep & { config: { variants: Array<{ sample?: number }> } }>(cli('deploy', 'update', 'churn-ab', '--shadow', 's=churn:2:1', '--json'));
+      assert.deepEqual(d.config.variants.map((v) => [v.name, v.role]), [['a', 'primary'], ['b', 'canary'], ['s', 'shadow']]);
+      const answered = json<{ variant: string; inferenceId: string }>(cli('predict', 'churn-ab', '--data', JSON.stringify(records), '--variant', 'a', '--json'));
+      assert.equal(answered.variant, 'a', 'a shadow never answers');
+      // Shadow runs happen after the response: wait for the copy to be done.
+      for (let i = 0; i < 100; i++) {
+        const r = (await getJson<{ shadows: Array<{ counts: { completed: number } }> }>(`${server.url}/api/v1/deployments/churn-ab/shadow`)).body;
+        if ((r.shadows[0]?.counts.completed ?? 0) >= 1) break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      const report = json<{ shadows: Array<{ variant: string; sample: number; counts: { mirrored: number; completed: number; failed: number; shed: number } }> }>(cli('deploy', 'shadow', 'churn-ab', '--json'));
+      assert.equal(report.shadows.length, 1);
+      assert.equal(report.shadows[0]!.variant, 's');
+      assert.deepEqual(report.shadows[0]!.counts, { mirrored: 1, completed: 1, failed: 0, shed: 0 });
+      const human = cli('deploy', 'shadow', 'churn-ab');
+      assert.equal(human.status, 0, human.stderr);
+      assert.match(human.stdout, /^shadow\s+sample\s+mirrored\s+completed\s+failed\s+shed/m);
+      assert.match(human.stdout, /^s\s+1\s+1\s+1\s+0\s+0/m);
+      const show = cli('deploy', 'show', 'churn-ab');
+      assert.match(show.stdout, /s\s+shadow\s+-\s+churn v2\s+sample 1/);
+      json<Dep>(cli('deploy', 'update', 'churn-ab', '--clear-shadows', '--json'));
     });
 
     test('unknown names and refused changes exit 1', () => {

@@ -13,6 +13,7 @@ interface ShadowReportView {
   shadows: Array<{
     variant: string;
     configured: boolean;
+    loaded?: boolean;
     sample: number;
     counts: { mirrored: number; completed: number; failed: number; shed: number };
     agreement?: { compared: number; agreed: number; rate: number | null; kind: string | null; meanAbsDiff: number | null; incomparable: number; truncated: boolean };
@@ -38,7 +39,7 @@ export function renderShadowReport(r: ShadowReportView): string {
         String(s.agreement?.compared ?? ''),
         pct(s.agreement?.rate),
         s.agreement?.meanAbsDiff === null || s.agreement?.meanAbsDiff === undefined ? '' : s.agreement.meanAbsDiff.toPrecision(3),
-        s.configured ? '' : '(no longer configured)',
+        [s.configured ? '' : 'no longer configured', s.loaded === false ? 'not loaded' : ''].filter(Boolean).join(', '),
       ]),
     ),
   ].join('\n');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { LOGISTIC_B, LOGISTIC_W, logisticModel } from '../../../server/src/domains/serving/test-support/serving-models.js';
 
@@ -70,6 +71,19 @@ function groupAlive(pgid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * GET and parse JSON on a connection of its own. A test that blocks its event loop in spawnSync
+ * cannot see a pooled keep-alive socket being closed by the server, and fetch would reuse it.
+ */
+export function getJson<T>(url: string): Promise<{ status: number; body: T }> {
+  return new Promise((resolve, reject) =>
+    get(url, { agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) as T }));
+    }).on('error', reject),
+  );
 }
 
 /** Runs the CLI against `url`; `--url` goes last so every command gets it. */
