@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { CliError, EXIT } from './client.js';
 import { configFromFlags, parseModelRef, parseShadow, parseSince, parseVariant, parseWeight, withWeights } from './deploy-config.js';
 import { parseSteps, renderRollout } from './deploy-rollout.command.js';
-import { invocationBody, renderPredictions } from './predict.command.js';
+import { invocationBody, renderPredictions, requestOf } from './predict.command.js';
 
 const usageError = (fn: () => unknown, re: RegExp) =>
   assert.throws(fn, (e: unknown) => e instanceof CliError && e.exitCode === EXIT.usage && re.test(e.message));
@@ -148,4 +148,20 @@ test('a rollout renders its state, the current step and its events', () => {
   assert.match(text, /reason: error rate 0.04 > 0.01/);
   assert.match(text, /→\s+2\s+25%\s+1000 req/);
   assert.match(text, /2026-11-23 12:00:00Z\s+guardrail_breached\s+2\s+controller\s+\{"errorRate":0.04\}/);
+});
+
+test('predict input: --data or --file (CSV as text/csv, JSON shaped like --data), exactly one of them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-predict-'));
+  try {
+    writeFileSync(join(dir, 'rows.csv'), 'f0,f1\n1,2\n');
+    writeFileSync(join(dir, 'rows.json'), '[[1, 2]]');
+    assert.deepEqual(requestOf({ file: join(dir, 'rows.csv') }), { body: 'f0,f1\n1,2\n', contentType: 'text/csv' });
+    assert.deepEqual(requestOf({ file: join(dir, 'rows.json') }), { body: '{"instances":[[1,2]]}', contentType: 'application/json' });
+    assert.deepEqual(requestOf({ data: '{"f0": 1}' }), { body: '{"dataframe_records":[{"f0":1}]}', contentType: 'application/json' });
+    usageError(() => requestOf({}), /exactly one of --data/);
+    usageError(() => requestOf({ data: '[]', file: join(dir, 'rows.csv') }), /exactly one of --data/);
+    usageError(() => requestOf({ file: join(dir, 'missing.csv') }), /Cannot read/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
