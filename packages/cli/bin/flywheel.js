@@ -3,7 +3,7 @@
 // have changed since it (a development checkout), it runs the TypeScript sources through tsx,
 // so `npx flywheel` never runs stale code.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -27,6 +27,16 @@ if (!stale) {
   await import(new URL('../dist/bin.js', import.meta.url).href);
 } else {
   const src = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
-  const r = spawnSync(process.execPath, ['--conditions=flywheel-source', '--import', 'tsx', src, ...process.argv.slice(2)], { stdio: 'inherit' });
-  process.exit(r.status ?? 1);
+  // tsx resolved from this package, so the command works from any directory.
+  const tsx = import.meta.resolve('tsx');
+  const child = spawn(process.execPath, ['--conditions=flywheel-source', '--import', tsx, src, ...process.argv.slice(2)], { stdio: 'inherit' });
+  // Signals reach the real process (a process manager's SIGTERM must stop the server, not orphan it).
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => {
+    if (signal) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    }
+    else process.exit(code ?? 1);
+  });
 }
