@@ -114,7 +114,11 @@ export class MicroBatcher {
       const key = compatKey(inputs);
       let q = this.queues.get(key);
       if (!q) this.queues.set(key, (q = { items: [], rows: 0 }));
-      if (q.rows + rows > this.maxRows) this.flushQueue(key, q);
+      if (q.rows + rows > this.maxRows) {
+        // The full queue's array now belongs to the call it started: this request opens a new one.
+        this.flushQueue(key, q);
+        this.queues.set(key, (q = { items: [], rows: 0 }));
+      }
       q.items.push({ inputs, rows, resolve, reject });
       q.rows += rows;
       if (q.rows >= this.maxRows) this.flushQueue(key, q);
