@@ -90,7 +90,7 @@ before(async () => {
 
 // SQLite's deferred transactions fail at once with SQLITE_BUSY (no busy_timeout wait) when they read
 // and then write while another process wrote: store.ts must begin SQLite transactions IMMEDIATE.
-test('concurrent writes through both workers to one SQLite file', { timeout: 120_000, todo: 'store.ts: SQLite transactions must BEGIN IMMEDIATE for several processes' }, async () => {
+test('concurrent writes through both workers to one SQLite file', { timeout: 120_000 }, async () => {
   const created = await Promise.all(Array.from({ length: 60 }, (_, i) => call(`${base}/api/2.0/mlflow/experiments/create`, 'POST', { name: `e${i}` })));
   assert.deepEqual(created.map((r) => r.status), created.map(() => 200), created.find((r) => r.status !== 200)?.text);
   const search = await call(`${base}/api/2.0/mlflow/experiments/search`, 'POST', { max_results: 1000 });

@@ -1,10 +1,29 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type SqliteDialectConfig, type Transaction } from 'kysely';
 import pg from 'pg';
 
 export type DialectName = 'sqlite' | 'postgres';
+
+/**
+ * SQLite transactions take the write lock when they begin. A deferred transaction that reads and
+ * then writes fails at once with SQLITE_BUSY (busy_timeout does not apply to the lock upgrade)
+ * when another connection — a cluster worker, the prediction-log writer thread — wrote meanwhile.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+  override createDriver(): SqliteDriver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
 
 /**
  * The Store port: one Kysely instance over SQLite (embedded default) or PostgreSQL (scale).
@@ -69,7 +88,7 @@ function openSqlite(file: string): Store {
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database }) }); // eslint-disable-line @typescript-eslint/no-explicit-any
+  const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect({ database }) }); // eslint-disable-line @typescript-eslint/no-explicit-any
   return makeStore('sqlite', db, `sqlite:${file}`);
 }
 
