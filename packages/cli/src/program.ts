@@ -39,6 +39,9 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-writer-thread <bool>', 'SQLite: prediction-log commits on a worker thread (default true)').env(envOf('--log-writer-thread')!))
     .addOption(new Option('--log-durability <sync|fast>', 'sync (default): answer once the prediction is logged; fast: log in the background (a kill may lose what is queued)').env(envOf('--log-durability')!))
     .addOption(new Option('--log-synchronous <full|normal>', 'SQLite prediction log: survive a process kill (normal, default) or also a power loss (full: fsync every commit)').env(envOf('--log-synchronous')!))
+    .addOption(new Option('--rollout-interval-ms <ms>', 'how often canary rollouts are stepped and their guardrails checked (default 5000)').env(envOf('--rollout-interval-ms')!))
+    .addOption(new Option('--anonymous <off|read|full>', 'what callers without credentials may do (default: full on loopback, off otherwise)').env(envOf('--anonymous')!))
+    .addOption(new Option('--trust-proxy <bool>', 'trust X-Forwarded-* headers from your reverse proxy (default false)').env(envOf('--trust-proxy')!))
     .addHelpText(
       'after',
       `
@@ -73,6 +76,9 @@ Examples:
             logWriterThread: opts.logWriterThread,
             logSynchronous: opts.logSynchronous,
             logDurability: opts.logDurability,
+            rolloutIntervalMs: opts.rolloutIntervalMs,
+            anonymous: opts.anonymous,
+            trustProxy: opts.trustProxy,
           },
           process.env,
         );

@@ -5,3 +5,4 @@ export type { Platform, BuildOptions } from './main.js';
 export { loadConfig, ConfigError, CONFIG_SOURCES } from './config/index.js';
 export type { Config, ConfigOverrides } from './config/index.js';
 export { VERSION } from './version.js';
+export { createFirstAdmin } from './domains/org/index.js';

@@ -11,21 +11,47 @@ import { TrackingRepository, TrackingService, trackingMigrations, trackingRoutes
 import { RegistryRepository, RegistryService, registryMigrations, registryRoutes } from './domains/registry/index.js';
 import { DatasetsRepository, DatasetsService, datasetsMigrations, datasetsRoutes } from './domains/datasets/index.js';
 import { LineageService, lineageRoutes, type LineageDatasetVersion } from './domains/lineage/index.js';
-import { DeploymentsService, GroupCommitPredictionLog, OnnxModelRuntime, PredictionsRepository, ServingRepository, servingMigrations, servingRoutes } from './domains/serving/index.js';
-import { ServingMetrics } from './domains/serving/metrics.js';
-import { ThreadedSqlitePredictionsRepository } from './domains/serving/prediction-writer-thread.js';
+import {
+  DeploymentsService,
+  GroupCommitPredictionLog,
+  OnnxModelRuntime,
+  PredictionsRepository,
+  RolloutController,
+  RolloutRepository,
+  RolloutService,
+  ServingMetrics,
+  ServingRepository,
+  ShadowRepository,
+  ThreadedSqlitePredictionsRepository,
+  rolloutRoutes,
+  servingMigrations,
+  servingRoutes,
+} from './domains/serving/index.js';
+import { ActualsRepository, ActualsService, PredictionsTableSource, monitoringMigrations, monitoringRoutes } from './domains/monitoring/index.js';
+import { OrgRepository, OrgService, TeamsService, orgMigrations, orgRoutes } from './domains/org/index.js';
+import { anonymousDefault, registerAuth } from './http/auth.js';
 import type { DatasetVersion } from '@flywheel/contract';
 import { systemClock, type Clock } from './lib/clock.js';
 import { VERSION } from './version.js';
 
 /** Every domain's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS = [trackingMigrations, registryMigrations, datasetsMigrations, servingMigrations];
+export const MIGRATIONS = [trackingMigrations, registryMigrations, datasetsMigrations, servingMigrations, monitoringMigrations, orgMigrations];
 
 export interface Platform {
   app: FastifyInstance;
   store: Store;
   artifacts: ArtifactStore;
-  services: { tracking: TrackingService; registry: RegistryService; datasets: DatasetsService; lineage: LineageService; deployments: DeploymentsService };
+  services: {
+    tracking: TrackingService;
+    registry: RegistryService;
+    datasets: DatasetsService;
+    lineage: LineageService;
+    deployments: DeploymentsService;
+    rollouts: RolloutService;
+    actuals: ActualsService;
+    org: OrgService;
+    teams: TeamsService;
+  };
   logger: Logger;
   /** Prometheus metrics of this process (served at /metrics). */
   metrics: ServingMetrics;
@@ -165,6 +191,14 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     onError: (err, lost) => logger.error({ err, lost }, 'prediction log write failed'),
   });
   const metrics = new ServingMetrics({ predictionLog });
+  const rollouts = new RolloutService({ repo: new RolloutRepository(store.tables(), store.dialect), deployments, clock, logger: logger.child({ domain: 'rollouts' }) });
+  const rolloutController = new RolloutController({ rollouts, deployments, clock, logger: logger.child({ domain: 'rollouts' }) }, { intervalMs: config.serving.rolloutIntervalMs });
+  // Servers that own the store step rollouts; several may (cluster workers): each transition is conditional.
+  if (!gateway) rolloutController.start();
+  const actuals = new ActualsService({ repo: new ActualsRepository(store.tables(), store.dialect), predictions: new PredictionsTableSource(store.db, store.dialect), clock });
+  const orgRepo = new OrgRepository(store.tables(), store.dialect);
+  const org = new OrgService({ repo: orgRepo, clock });
+  const teams = new TeamsService({ repo: orgRepo, clock });
   // Other processes (cluster workers, gateways, the server that owns the store) change deployments:
   // re-read the ones whose revision moved. One pass at a time; a failed pass is retried next tick.
   let refreshTimer: NodeJS.Timeout | undefined;
@@ -183,12 +217,15 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     isClosing: () => closing !== undefined,
     logger,
     bodyLimitBytes: config.server.bodyLimitBytes,
+    trustProxy: config.server.trustProxy,
     version: VERSION,
     readinessChecks: {
       store: () => store.ping(),
       artifacts: () => checkArtifactStore(artifacts),
     },
   });
+  // Every route, native, MLflow and inference alike, sees the caller; none is open beyond loopback by default.
+  registerAuth(app, { org, anonymous: config.auth.anonymous ?? anonymousDefault(config.server.host), clock });
   const metricsText = opts.metricsText ?? ((m: ServingMetrics) => m.text());
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(metrics.contentType).send(await metricsText(metrics)));
   if (!gateway) {
@@ -197,8 +234,12 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     // Its own scope: dataset uploads add content-type parsers for CSV and Parquet bodies.
     await app.register(async (scope) => datasetsRoutes(scope, { datasets }));
     await app.register(async (scope) => lineageRoutes(scope, { lineage }));
+    await app.register(async (scope) => rolloutRoutes(scope, { rollouts }));
+    // Own scope: actuals uploads add a text/csv parser.
+    await app.register(async (scope) => monitoringRoutes(scope, { actuals }));
+    await app.register(async (scope) => orgRoutes(scope, { org, teams }));
   }
-  const servingDeps = { deployments, predictions: { log: predictionLog, repo: predictionRepo }, metrics };
+  const servingDeps = { deployments, predictions: { log: predictionLog, repo: predictionRepo, shadow: new ShadowRepository(store.tables(), store.dialect) }, metrics };
   // Own scope: the gateway answers in the Open Inference Protocol's and MLflow's error shapes.
   await app.register(async (scope) => {
     if (gateway) {
@@ -218,12 +259,13 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     app,
     store,
     artifacts,
-    services: { tracking, registry, datasets, lineage, deployments },
+    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, org, teams },
     logger,
     metrics,
     close() {
       closing ??= (async () => {
         clearInterval(refreshTimer);
+        await rolloutController.stop();
         await app.close();
         await predictionLog.close();
         if (predictionRepo instanceof ThreadedSqlitePredictionsRepository) await predictionRepo.close();

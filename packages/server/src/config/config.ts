@@ -20,6 +20,16 @@ export const ConfigSchema = Type.Object({
     workers: Type.Integer({ minimum: 1, maximum: 256, default: 1 }),
     /** `all`: every API. `gateway`: inference routes, health and /metrics only, over an already migrated store. */
     role: Type.Union([Type.Literal('all'), Type.Literal('gateway')], { default: 'all' }),
+    /** Trust X-Forwarded-* from a reverse proxy (client address, https for Secure cookies). Only behind a proxy you run. */
+    trustProxy: Type.Boolean({ default: false }),
+  }),
+  auth: Type.Object({
+    /**
+     * What a caller without credentials may do: `full`, `read` (GETs and searches) or `off`.
+     * Unset: `full` when the server listens on loopback only (one person's machine), else `off` —
+     * a server reachable from the network is never open by accident.
+     */
+    anonymous: Type.Optional(Type.Union([Type.Literal('off'), Type.Literal('read'), Type.Literal('full')])),
   }),
   serving: Type.Object({
     /** How often (ms) a cluster worker or gateway re-reads deployments changed by another process. */
@@ -29,17 +39,19 @@ export const ConfigSchema = Type.Object({
     /** SQLite: prediction-log commits run on a worker thread, so their fsync does not stop the event loop. */
     logWriterThread: Type.Boolean({ default: true }),
     /**
+     * `sync` (default): a prediction is answered once its log row is committed. `fast`: answered at
+     * once, written in the background; a kill loses what is queued (bounded, counted in /metrics).
+     */
+    logDurability: Type.Union([Type.Literal('sync'), Type.Literal('fast')], { default: 'sync' }),
+    /**
      * SQLite writer thread: `normal` (default; WAL) keeps every answered prediction across a process
      * kill, which is the log's promise, but an OS crash or power loss may lose the last commits;
      * `full` fsyncs every log commit (power-loss safe; 1–5 ms per commit on a VM disk, which every
      * answer then waits for). The rest of the store stays synchronous=FULL.
      */
-    /**
-     * `sync` (default): a prediction is answered once its log row is committed. `fast`: answered at
-     * once, written in the background; a kill loses what is queued (bounded, counted in /metrics).
-     */
-    logDurability: Type.Union([Type.Literal('sync'), Type.Literal('fast')], { default: 'sync' }),
     logSynchronous: Type.Union([Type.Literal('full'), Type.Literal('normal')], { default: 'normal' }),
+    /** How often (ms) a server steps running canary rollouts and checks their guardrails. */
+    rolloutIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 5000 }),
   }),
   store: Type.Object({
     /** `sqlite:` (embedded default, file under dataDir), `sqlite:/path/file.db`, or `postgres://…` */
@@ -93,6 +105,9 @@ export interface ConfigOverrides {
   logWriterThread?: string | boolean | undefined;
   logSynchronous?: string | undefined;
   logDurability?: string | undefined;
+  rolloutIntervalMs?: string | number | undefined;
+  anonymous?: string | undefined;
+  trustProxy?: string | boolean | undefined;
 }
 
 export class ConfigError extends Error {
@@ -126,6 +141,9 @@ export const CONFIG_SOURCES: { path: string; flag: string; env: string; descript
   { path: 'serving.logWriterThread', flag: '--log-writer-thread', env: 'FLYWHEEL_SERVING_LOG_WRITER_THREAD', description: 'true|false: SQLite prediction-log commits on a worker thread (default true)' },
   { path: 'serving.logDurability', flag: '--log-durability', env: 'FLYWHEEL_SERVING_LOG_DURABILITY', description: 'sync (default): answer once the prediction is logged; fast: log in the background, a kill may lose what is queued (counted)' },
   { path: 'serving.logSynchronous', flag: '--log-synchronous', env: 'FLYWHEEL_SERVING_LOG_SYNCHRONOUS', description: 'normal (default): SQLite prediction-log commits survive a process kill, not a power loss; full: every commit fsynced' },
+  { path: 'serving.rolloutIntervalMs', flag: '--rollout-interval-ms', env: 'FLYWHEEL_SERVING_ROLLOUT_INTERVAL_MS', description: 'ms between canary rollout steps/guardrail checks (default 5000)' },
+  { path: 'auth.anonymous', flag: '--anonymous', env: 'FLYWHEEL_ANONYMOUS', description: 'off|read|full: what callers without credentials may do (default full on loopback, off otherwise)' },
+  { path: 'server.trustProxy', flag: '--trust-proxy', env: 'FLYWHEEL_TRUST_PROXY', description: 'true|false: trust X-Forwarded-* headers from a reverse proxy (default false)' },
   { path: 'log.level', flag: '--log-level', env: 'FLYWHEEL_LOG_LEVEL', description: 'fatal|error|warn|info|debug|trace|silent (default info)' },
 ];
 
@@ -178,13 +196,16 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       shutdownTimeoutMs: toNumber(env.FLYWHEEL_SHUTDOWN_TIMEOUT_MS),
       workers: toWorkers(pick(overrides.workers, env.FLYWHEEL_WORKERS) as string | number | undefined),
       role: pick(overrides.role, env.FLYWHEEL_ROLE),
+      trustProxy: toBoolean(pick(overrides.trustProxy, env.FLYWHEEL_TRUST_PROXY) as string | boolean | undefined),
     },
+    auth: { anonymous: pick(overrides.anonymous, env.FLYWHEEL_ANONYMOUS) },
     serving: {
       refreshMs: toNumber(pick(overrides.refreshMs, env.FLYWHEEL_SERVING_REFRESH_MS) as string | number | undefined),
       batching: toBoolean(pick(overrides.batching, env.FLYWHEEL_SERVING_BATCHING) as string | boolean | undefined),
       logWriterThread: toBoolean(pick(overrides.logWriterThread, env.FLYWHEEL_SERVING_LOG_WRITER_THREAD) as string | boolean | undefined),
       logSynchronous: pick(overrides.logSynchronous, env.FLYWHEEL_SERVING_LOG_SYNCHRONOUS),
       logDurability: pick(overrides.logDurability, env.FLYWHEEL_SERVING_LOG_DURABILITY),
+      rolloutIntervalMs: toNumber(pick(overrides.rolloutIntervalMs, env.FLYWHEEL_SERVING_ROLLOUT_INTERVAL_MS) as string | number | undefined),
     },
     store: {
       databaseUrl: pick(overrides.databaseUrl, env.FLYWHEEL_DATABASE_URL) ?? 'sqlite:',

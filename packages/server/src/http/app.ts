@@ -16,6 +16,8 @@ export interface AppOptions {
   readinessChecks: Record<string, () => Promise<boolean>>;
   /** True once shutdown has begun: responses then close their connection. */
   isClosing?: () => boolean;
+  /** Trust X-Forwarded-* (behind a reverse proxy you run). */
+  trustProxy?: boolean;
 }
 
 /** A native API error: `{"error": {"code": "NOT_FOUND", "message": "…"}}` with the catalogue's status. */
@@ -51,6 +53,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: opts.logger as unknown as FastifyBaseLogger,
     bodyLimit: opts.bodyLimitBytes,
+    trustProxy: opts.trustProxy ?? false,
     // Keep-alive sockets are closed as soon as they are idle during shutdown, in-flight ones finish.
     forceCloseConnections: 'idle',
     return503OnClosing: true,

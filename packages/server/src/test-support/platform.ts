@@ -13,7 +13,9 @@ export { DIALECTS };
  */
 export async function createTestPlatform(dialect: DialectName, opts: { clock?: Clock } = {}): Promise<Platform & { dispose(): Promise<void> }> {
   const db = await createTestDatabase(dialect);
-  const config = loadConfig({ dataDir: db.dataDir, databaseUrl: db.url, port: 0, poolSize: 4 }, {});
+  // The platform's own rollout controller stays out of the way (an hour between ticks): tests that
+  // step rollouts drive a controller of their own by hand.
+  const config = loadConfig({ dataDir: db.dataDir, databaseUrl: db.url, port: 0, poolSize: 4, rolloutIntervalMs: 3_600_000 }, {});
   const platform = await buildPlatform(config, { logger: pino({ level: process.env.FLYWHEEL_TEST_LOG ?? 'silent' }), ...(opts.clock ? { clock: opts.clock } : {}) });
   return Object.assign(platform, {
     async dispose() {

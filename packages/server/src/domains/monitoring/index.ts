@@ -8,3 +8,5 @@ export { PredictionsTableSource } from './prediction-source.js';
 export type { PredictionSource, PredictionRecord, PredictionPageQuery } from './prediction-source.js';
 export { ACTUALS_LIMITS, validateActualsBody, parseActualsCsv } from './actuals.validation.js';
 export type { ActualInput, ActualValue, ActualScalar } from './actuals.validation.js';
+/** The statistics of drift, quality, performance estimation and fairness (pure; no store). */
+export * from './stats/index.js';
