@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeOipRequest, decodeOipResponse, encodeOipRequest, encodeOipResponse } from './oip-codec.js';
+import { decodeOipRequest, decodeOipResponse, encodeOipRequest, encodeOipResponse, encodeOipResponseText } from './oip-codec.js';
 import type { Tensor } from './model-runtime.js';
 import { throwsInvalid } from '../../test-support/assertions.js';
 
@@ -80,4 +80,18 @@ test('oip: data errors name the input', () => {
   invalid(() => decodeOipRequest(input({ datatype: 'INT64', data: [1, 2, 3, '99999999999999999999'] })), /not a 64-bit integer/);
   invalid(() => decodeOipRequest(input({ datatype: 'BOOL', data: [true, 'yes', 1, 0] })), /data\[1\] is "yes", not a boolean/);
   invalid(() => decodeOipRequest(input({ datatype: 'BYTES', data: ['a', 'b', 'c', 4] })), /data\[3\] is 4, not a string/);
+});
+
+test('oip: the response built as text is the JSON of the response object, for every tensor type', () => {
+  const outputs: Record<string, Tensor> = {
+    p: { type: 'float32', shape: [2, 2], data: Float32Array.from([0.1, -0, 1e-30, 3.4e38]) },
+    'odd "name"': { type: 'float64', shape: [3], data: Float64Array.from([NaN, -Infinity, 2.5]) },
+    i: { type: 'int32', shape: [1], data: Int32Array.from([-7]) },
+    big: { type: 'int64', shape: [2], data: BigInt64Array.from([5n, 2n ** 60n]) },
+    ok: { type: 'bool', shape: [2], data: Uint8Array.from([1, 0]) },
+    s: { type: 'string', shape: [1], data: ['é"\n'] },
+  };
+  const text = encodeOipResponseText({ modelName: 'm', modelVersion: '3', id: 'r"1', outputs, parameters: { variant: 'b' } });
+  assert.equal(text, JSON.stringify({ ...encodeOipResponse({ modelName: 'm', modelVersion: '3', id: 'r"1', outputs }), parameters: { variant: 'b' } }));
+  assert.equal(encodeOipResponseText({ modelName: 'm', outputs: {} }), JSON.stringify(encodeOipResponse({ modelName: 'm', outputs: {} })));
 });

@@ -230,3 +230,34 @@ export function decodeOipResponse(body: unknown): { modelName: string; modelVers
   if (typeof body.id === 'string') res.id = body.id;
   return res;
 }
+
+/** A numeric tensor's data as JSON text (typed-array `join` prints what JSON.stringify would), or undefined when it takes the generic path. */
+function numericDataText(t: Tensor): string | undefined {
+  if (t.type === 'int32') return (t.data as Int32Array).join(',');
+  if (t.type !== 'float32' && t.type !== 'float64') return undefined;
+  const text = (t.data as Float32Array).join(',');
+  // NaN and ±Infinity are JSON's null: the only capital letters `join` can print.
+  return /[NI]/.test(text) ? undefined : text;
+}
+
+/**
+ * `JSON.stringify(encodeOipResponse(opts))` with `parameters` last, built as text: the
+ * response of every inference request, so it skips the intermediate arrays of numbers.
+ */
+export function encodeOipResponseText(opts: { modelName: string; modelVersion?: string; id?: string; outputs: Record<string, Tensor>; parameters?: OipParameters }): string {
+  let s = `{"model_name":${JSON.stringify(opts.modelName)},"outputs":[`;
+  let first = true;
+  for (const name in opts.outputs) {
+    const t = opts.outputs[name]!;
+    const data = numericDataText(t);
+    s += (first ? '' : ',') + (data === undefined
+      ? JSON.stringify(encodeOipTensor(name, t))
+      : `{"name":${JSON.stringify(name)},"shape":[${t.shape.join(',')}],"datatype":"${TO_OIP[t.type]}","data":[${data}]}`);
+    first = false;
+  }
+  s += ']';
+  if (opts.modelVersion !== undefined) s += `,"model_version":${JSON.stringify(opts.modelVersion)}`;
+  if (opts.id !== undefined) s += `,"id":${JSON.stringify(opts.id)}`;
+  if (opts.parameters !== undefined) s += `,"parameters":${JSON.stringify(opts.parameters)}`;
+  return s + '}';
+}

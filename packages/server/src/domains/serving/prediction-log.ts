@@ -150,12 +150,31 @@ const tensorJson = (t: Tensor): unknown => ({
 });
 
 /**
+ * `tensorJson` as text, built directly for numeric tensors (this runs for every logged request):
+ * a typed array's `join` prints numbers exactly as JSON does, except NaN and ±Infinity (JSON's
+ * `null`), which contain the only capital letters `join` can print and then take the generic path.
+ */
+function tensorText(t: Tensor): string {
+  if (t.type === 'float32' || t.type === 'float64' || t.type === 'int32' || t.type === 'bool') {
+    const data = (t.data as Float32Array).join(',');
+    if (t.type === 'int32' || t.type === 'bool' || !/[NI]/.test(data)) {
+      return `{"type":"${t.type}","shape":[${t.shape.join(',')}],"data":[${data}]}`;
+    }
+  }
+  return JSON.stringify(tensorJson(t));
+}
+
+/**
  * Compact JSON of what was sent to / returned by the model: `{name: {type, shape, data}}` (int64
  * as decimal strings). When the two together exceed `max` characters, each becomes
  * `{"$truncated": {"chars": n}, "shapes": {name: {type, shape}}}` — valid JSON, flagged.
  */
 export function payloadJson(inputs: Record<string, Tensor>, outputs: Record<string, Tensor> | undefined, max = MAX_ENTRY_JSON): { inputs: string; outputs: string; truncated: boolean } {
-  const encode = (ts: Record<string, Tensor>) => JSON.stringify(Object.fromEntries(Object.entries(ts).map(([k, t]) => [k, tensorJson(t)])));
+  const encode = (ts: Record<string, Tensor>) => {
+    let s = '';
+    for (const k in ts) s += (s === '' ? '{' : ',') + JSON.stringify(k) + ':' + tensorText(ts[k]!);
+    return s === '' ? '{}' : s + '}';
+  };
   const shapes = (ts: Record<string, Tensor>, chars: number) =>
     JSON.stringify({ [TRUNCATED_KEY]: { chars }, shapes: Object.fromEntries(Object.entries(ts).map(([k, t]) => [k, { type: t.type, shape: t.shape }])) });
   // Cheap size guess first: skip building a huge string we would throw away.

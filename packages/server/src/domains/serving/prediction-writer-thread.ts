@@ -17,18 +17,54 @@ db.pragma(workerData.synchronous === 'normal' ? 'synchronous = NORMAL' : 'synchr
 db.pragma('busy_timeout = 5000');
 const insert = db.prepare('INSERT INTO predictions (inference_id, deployment, variant, model_name, model_version, ts, latency_us, inputs, outputs, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
 const all = db.transaction((rows) => { for (const r of rows) insert.run(r); });
+// The batch arrives as one string of length-prefixed fields (see encodeRows).
+function decodeRows(s) {
+  const rows = [];
+  let i = 0;
+  while (i < s.length) {
+    const row = new Array(10);
+    for (let f = 0; f < 10; f++) {
+      const colon = s.indexOf(':', i);
+      const n = Number(s.slice(i, colon));
+      if (n < 0) { row[f] = null; i = colon + 1; continue; }
+      row[f] = s.slice(colon + 1, colon + 1 + n);
+      i = colon + 1 + n;
+    }
+    for (const f of [5, 6, 9]) if (row[f] !== null) row[f] = Number(row[f]);
+    rows.push(row);
+  }
+  return rows;
+}
 parentPort.on('message', (m) => {
   if (m.close) { db.close(); parentPort.close(); return; }
   try {
-    all.immediate(m.rows);
+    all.immediate(decodeRows(m.rows));
     parentPort.postMessage({ id: m.id });
   } catch (e) {
     parentPort.postMessage({ id: m.id, error: String(e && e.message || e) });
   }
 });`;
 
-type Row = [string, string, string, string, string, number, number, string, string, number];
-const toRow = (r: NewPrediction): Row => [r.inference_id, r.deployment, r.variant, r.model_name, r.model_version, r.ts, r.latency_us, r.inputs, r.outputs, r.status];
+// A missing value stays NULL (length -1), so the database's NOT NULL checks still apply.
+const field = (v: string | number | null | undefined): string => {
+  if (v === null || v === undefined) return '-1:';
+  const s = typeof v === 'string' ? v : String(v);
+  return `${s.length}:${s}`;
+};
+
+/**
+ * A batch as one string of length-prefixed fields: posting a single flat string costs a copy,
+ * where an array of row arrays is structured-cloned value by value (10 % of the gateway's main
+ * thread at load, in the message alone).
+ */
+export function encodeRows(rows: readonly NewPrediction[]): string {
+  let s = '';
+  for (const r of rows) {
+    s += field(r.inference_id) + field(r.deployment) + field(r.variant) + field(r.model_name) + field(r.model_version) +
+      field(r.ts) + field(r.latency_us) + field(r.inputs) + field(r.outputs) + field(r.status);
+  }
+  return s;
+}
 
 /**
  * {@link PredictionsRepository} whose SQLite batch inserts run on a worker thread. better-sqlite3 is
@@ -74,7 +110,7 @@ export class ThreadedSqlitePredictionsRepository extends PredictionsRepository {
       this.pending.set(id, { resolve, reject });
       // Held while a write is in flight: the process does not exit under an unanswered append.
       worker.ref();
-      worker.postMessage({ id, rows: rows.map(toRow) });
+      worker.postMessage({ id, rows: encodeRows(rows) });
     });
   }
 
