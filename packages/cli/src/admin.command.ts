@@ -1,6 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import * as server from '@flywheel/server';
-import { ConfigError, loadConfig, type Config } from '@flywheel/server';
+import { ConfigError, loadConfig, type Config } from '@flywheel/server/config';
 import { CliError, EXIT } from './client.js';
 import { output } from './output.js';
 import { processIo, readPassword, type PasswordIo } from './password-prompt.js';
@@ -8,15 +7,10 @@ import { processIo, readPassword, type PasswordIo } from './password-prompt.js';
 /** What `admin create` needs from the server: create a platform admin in the configured store. */
 export type CreateAdmin = (config: Config, input: { username: string; password: string; displayName?: string }) => Promise<{ username: string; isAdmin: boolean; migrated: string[] }>;
 
-/**
- * The server's createFirstAdmin with the platform's migrations. Looked up at run time until
- * @flywheel/server exports it (see the org README): the rest of the CLI must not break before.
- */
+/** The server's createFirstAdmin with the platform's migrations (the platform is loaded only for this command). */
 const serverCreateAdmin: CreateAdmin = async (config, input) => {
-  const s = server as unknown as Record<string, unknown>;
-  const create = s.createFirstAdmin as ((c: Config, m: unknown, i: typeof input) => ReturnType<CreateAdmin>) | undefined;
-  if (typeof create !== 'function') throw new CliError('This server build does not export createFirstAdmin (the org domain is not wired yet).', EXIT.failed);
-  return create(config, s.MIGRATIONS ?? [], input);
+  const { createFirstAdmin, MIGRATIONS } = await import('@flywheel/server');
+  return createFirstAdmin(config, MIGRATIONS, input);
 };
 
 const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;

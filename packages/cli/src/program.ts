@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { CONFIG_SOURCES, ConfigError, VERSION, loadConfig, runServer } from '@flywheel/server';
+import { CONFIG_SOURCES, ConfigError, VERSION, loadConfig } from '@flywheel/server/config';
 import { lineageCommand } from './lineage.command.js';
 import { actualsCommand } from './actuals.command.js';
 import { datasetsCommand } from './datasets.command.js';
@@ -90,6 +90,8 @@ Examples:
         throw e;
       }
       try {
+        // Loaded only here: the rest of the CLI talks HTTP and must start fast.
+        const { runServer } = await import('@flywheel/server');
         await runServer(config);
       } catch (e) {
         process.stderr.write(`flywheel server: could not start: ${e instanceof Error ? e.message : String(e)}\n`);
