@@ -9,28 +9,9 @@ import { RolloutRepository, type RolloutTables } from './rollout.repository.js';
 import { RolloutService, type GuardrailSource } from './rollout.service.js';
 import { RolloutController } from './rollout.controller.js';
 import { rolloutRoutes } from './rollout.routes.js';
-import { DT, graphModel, logisticModel, tensor } from './test-support/serving-models.js';
+import { failsOnBatchesModel, logisticModel } from './test-support/serving-models.js';
 
 type TestPlatform = Awaited<ReturnType<typeof createTestPlatform>>;
-
-/** The logistic model's signature, but x is reshaped to [1, 10] first: fine on one row (warm-up), fails inside ONNX Runtime on two. */
-function failsOnBatchesModel(): Uint8Array {
-  return graphModel({
-    inputs: [tensor('x', DT.FLOAT, ['batch', 10])],
-    outputs: [tensor('p', DT.FLOAT, ['batch', 1])],
-    initializers: [
-      { name: 'shape', dims: [2], int64s: [1, 10] },
-      { name: 'W', dims: [10, 1], floats: Array.from({ length: 10 }, (_, i) => i / 10) },
-      { name: 'b', dims: [1], floats: [0.1] },
-    ],
-    nodes: [
-      { op: 'Reshape', inputs: ['x', 'shape'], outputs: ['xr'] },
-      { op: 'MatMul', inputs: ['xr', 'W'], outputs: ['xw'] },
-      { op: 'Add', inputs: ['xw', 'b'], outputs: ['z'] },
-      { op: 'Sigmoid', inputs: ['z'], outputs: ['p'] },
-    ],
-  });
-}
 
 const rows = [Array.from({ length: 10 }, (_, i) => i / 10 - 0.5), Array.from({ length: 10 }, (_, i) => 0.3 - i / 20)];
 const variant = (name: string, version: string, weight: number, role = 'primary') => ({ name, model: { name: 'churn', version }, role, weight });

@@ -61,3 +61,22 @@ export function neverRunsModel(): Uint8Array {
     nodes: [{ op: 'Reshape', inputs: ['x', 'shape'], outputs: ['y'] }],
   });
 }
+
+/** The logistic model's signature, but x is reshaped to [1, 10] first: fine on one row (warm-up), fails inside ONNX Runtime on two. */
+export function failsOnBatchesModel(): Uint8Array {
+  return graphModel({
+    inputs: [tensor('x', DT.FLOAT, ['batch', 10])],
+    outputs: [tensor('p', DT.FLOAT, ['batch', 1])],
+    initializers: [
+      { name: 'shape', dims: [2], int64s: [1, 10] },
+      { name: 'W', dims: [10, 1], floats: Array.from({ length: 10 }, (_, i) => i / 10) },
+      { name: 'b', dims: [1], floats: [0.1] },
+    ],
+    nodes: [
+      { op: 'Reshape', inputs: ['x', 'shape'], outputs: ['xr'] },
+      { op: 'MatMul', inputs: ['xr', 'W'], outputs: ['xw'] },
+      { op: 'Add', inputs: ['xw', 'b'], outputs: ['z'] },
+      { op: 'Sigmoid', inputs: ['z'], outputs: ['p'] },
+    ],
+  });
+}
