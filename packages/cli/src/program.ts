@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { CONFIG_SOURCES, ConfigError, VERSION, loadConfig } from '@flywheel/server/config';
 import { lineageCommand } from './lineage.command.js';
 import { actualsCommand } from './actuals.command.js';
+import { monitorCommand } from './monitor.command.js';
 import { datasetsCommand } from './datasets.command.js';
 import { deployCommand } from './deploy.command.js';
 import { predictCommand } from './predict.command.js';
@@ -102,6 +103,7 @@ Examples:
   datasetsCommand(program);
   lineageCommand(program);
   actualsCommand(program);
+  monitorCommand(program);
   deployCommand(program);
   predictCommand(program);
   adminCommand(program);

@@ -35,7 +35,10 @@ export function parseCell(text: string): Cell {
 export function tableFromObjects(rows: readonly Record<string, unknown>[]): ReportTable {
   const names: string[] = [];
   const seen = new Set<string>();
-  for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), names.push(k));
+  for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k)) {
+      seen.add(k);
+      names.push(k);
+    }
   const columns: Record<string, Cell[]> = {};
   for (const name of names) columns[name] = rows.map((r) => toCell(r[name]));
   return { rowCount: rows.length, columns };
@@ -138,7 +141,10 @@ export function joinActuals(current: ReportTable, actuals: ReportTable, idColumn
     const id = String(curIds[i]);
     const v = byId.get(id);
     col[i] = v === undefined ? null : v;
-    if (v !== undefined) (matched++, seen.add(id));
+    if (v !== undefined) {
+      matched++;
+      seen.add(id);
+    }
   }
   return { table: { rowCount: current.rowCount, columns: { ...current.columns, [target]: col } }, target, matched, unmatchedActuals: byId.size - seen.size };
 }
