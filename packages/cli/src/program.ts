@@ -8,6 +8,8 @@ import { deployCommand } from './deploy.command.js';
 import { predictCommand } from './predict.command.js';
 import { adminCommand } from './admin.command.js';
 import { loginCommand } from './login.command.js';
+import { projectCommand } from './project.command.js';
+import { auditCommand } from './audit.command.js';
 
 const envOf = (flag: string) => CONFIG_SOURCES.find((s) => s.flag === flag)?.env;
 
@@ -108,6 +110,8 @@ Examples:
   predictCommand(program);
   adminCommand(program);
   loginCommand(program);
+  projectCommand(program);
+  auditCommand(program);
 
   return program;
 }
