@@ -1,5 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { MIGRATIONS } from '../../main.js';
 import { sqlitePathFromUrl } from '../../store/index.js';
 import { createTestStore } from '../../store/test-support/stores.js';
@@ -45,4 +46,19 @@ test('writer thread: group-committed sync appends are all written once, readable
   // After close, writes go through the main connection.
   await threaded.insertBatch([entry(20_000)]);
   assert.equal((await reader.getByInferenceId('id-20000')).length, 1);
+});
+
+test('writer thread: its checkpointer copies the WAL into the database file as rows accumulate', async () => {
+  const store = await createTestStore('sqlite', MIGRATIONS);
+  after(() => store.dispose());
+  const file = sqlitePathFromUrl(store.description, '/');
+  const threaded = new ThreadedSqlitePredictionsRepository(store.tables<PredictionTables>(), file);
+  const before = statSync(file).size;
+  // SQLite's own checkpoints are off on the writer connection and nothing else writes here, so
+  // the rows reach the database file only through the checkpointer thread.
+  for (let i = 0; i < 12; i++) await threaded.insertBatch(Array.from({ length: 500 }, (_, j) => entry(50_000 + i * 500 + j)));
+  const deadline = Date.now() + 20_000;
+  while (statSync(file).size <= before + 500_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(statSync(file).size > before + 500_000, `database file grew from ${before} to ${statSync(file).size} bytes`);
+  await threaded.close();
 });

@@ -9,12 +9,39 @@ import { PredictionsRepository, type NewPrediction, type PredictionTables } from
  * `eval` so the same code works from the TypeScript sources and from the build.
  */
 const WRITER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort, workerData, Worker } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('journal_mode = WAL');
 db.pragma(workerData.synchronous === 'normal' ? 'synchronous = NORMAL' : 'synchronous = FULL');
 db.pragma('busy_timeout = 5000');
+// Checkpoints run on a thread of their own (PASSIVE: concurrently with the writes), every
+// CHECKPOINT_ROWS rows: run by the commit that crosses SQLite's 1000-page threshold, they stalled the
+// writes behind it, and the inference-id index takes random inserts, so that short interval copied
+// the same index pages back again and again (a quarter of the writer's CPU per row in bench/serving).
+const CHECKPOINT_ROWS = 5000;
+db.pragma('wal_autocheckpoint = 0');
+let sinceCheckpoint = 0;
+let checkpointing = false;
+let checkpointer = new Worker(${JSON.stringify(`
+  const { parentPort, workerData } = require('node:worker_threads');
+  const db = new (require(workerData.driver))(workerData.file);
+  db.pragma('busy_timeout = 5000');
+  parentPort.on('message', (m) => {
+    if (m.close) { db.close(); parentPort.close(); return; }
+    try { db.pragma('wal_checkpoint(PASSIVE)'); } finally { parentPort.postMessage('done'); }
+  });`)}, { eval: true, workerData });
+checkpointer.on('message', () => { checkpointing = false; });
+// Without it, SQLite's own checkpoints come back.
+const noCheckpointer = () => { checkpointer = null; db.pragma('wal_autocheckpoint = 1000'); };
+checkpointer.on('error', noCheckpointer);
+function checkpointSoon(rows) {
+  sinceCheckpoint += rows;
+  if (!checkpointer || checkpointing || sinceCheckpoint < CHECKPOINT_ROWS) return;
+  sinceCheckpoint = 0;
+  checkpointing = true;
+  checkpointer.postMessage('checkpoint');
+}
 const insert = db.prepare('INSERT INTO predictions (inference_id, deployment, variant, model_name, model_version, ts, latency_us, inputs, outputs, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
 const all = db.transaction((rows) => { for (const r of rows) insert.run(r); });
 // The batch arrives as one string of length-prefixed fields (see encodeRows).
@@ -36,10 +63,15 @@ function decodeRows(s) {
   return rows;
 }
 parentPort.on('message', (m) => {
-  if (m.close) { db.close(); parentPort.close(); return; }
+  if (m.close) {
+    if (checkpointer) { checkpointer.off('error', noCheckpointer); checkpointer.postMessage({ close: true }); }
+    db.close(); parentPort.close(); return;
+  }
   try {
-    all.immediate(decodeRows(m.rows));
+    const rows = decodeRows(m.rows);
+    all.immediate(rows);
     parentPort.postMessage({ id: m.id });
+    checkpointSoon(rows.length);
   } catch (e) {
     parentPort.postMessage({ id: m.id, error: String(e && e.message || e) });
   }
