@@ -157,6 +157,11 @@ for (const dialect of DIALECTS) {
       assert.equal(early.lastEvaluation.judged, false);
       assert.ok(early.lastEvaluation.canary.errors >= 2);
       await sendUntilCanary('broken', 3, 'failed:500');
+      // The primary serves in the same window for the comparison (a random split alone may give it none).
+      for (let i = 0; i < 3; i++) {
+        const res = await platform.app.inject({ method: 'POST', url: '/v2/models/broken/infer', headers: { 'x-flywheel-variant': 'a' }, payload: { inputs: [{ name: 'x', shape: [2, 10], datatype: 'FP32', data: rows }] } });
+        assert.equal(res.statusCode, 200);
+      }
       await controller.tick();
       const rolled = await getRollout('broken', id);
       assert.equal(rolled.state, 'rolled_back');
