@@ -94,5 +94,14 @@ export const registryMigrations: DomainMigrations = (dialect) => {
         await sql`CREATE INDEX model_version_approvals_version ON model_version_approvals (name, version, id)`.execute(db);
       },
     },
+    // Issue 6: registered models are owned by a team and private to it or internal; versions inherit.
+    // No foreign key to teams: the domain's tables migrate (and test) without org's; teams are never deleted.
+    '0611_registry_ownership': {
+      async up(db: Kysely<unknown>) {
+        await sql`ALTER TABLE registered_models ADD COLUMN owner_team INTEGER`.execute(db);
+        await sql`ALTER TABLE registered_models ADD COLUMN visibility TEXT NOT NULL DEFAULT 'internal' CHECK (visibility IN ('private', 'internal'))`.execute(db);
+        await sql`CREATE INDEX registered_models_owner_team ON registered_models (owner_team)`.execute(db);
+      },
+    },
   };
 };

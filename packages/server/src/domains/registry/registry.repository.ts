@@ -1,4 +1,5 @@
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import { loadTeamTree, type Owned, type ReadScope, type TeamLink } from '../org/access.js';
 import type { DialectName } from '../../store/index.js';
 import { likeToGlob } from '../../store/index.js';
 import type { RegistryClause, RegistryComparator, RegistryOrder } from './registry.search.js';
@@ -267,8 +268,20 @@ export class RegistryRepository {
 
   // ---- search --------------------------------------------------------------------------------
 
-  searchModels(opts: { filter: RegistryClause[]; orderBy: RegistryOrder[]; offset: number; limit: number }): Promise<RegisteredModelRow[]> {
+  /** The owner and visibility of a model (its primary key). */
+  async modelOwner(name: string): Promise<Owned | undefined> {
+    const r = await this.db.selectFrom('registered_models').select(['owner_team', 'visibility']).where('name', '=', name).executeTakeFirst();
+    return r && ownedOf(r);
+  }
+
+  teamTree(): Promise<TeamLink[]> {
+    return loadTeamTree(this.db as Kysely<unknown>);
+  }
+
+  searchModels(opts: { filter: RegistryClause[]; orderBy: RegistryOrder[]; offset: number; limit: number; scope?: ReadScope | undefined }): Promise<RegisteredModelRow[]> {
     let q = this.db.selectFrom('registered_models as rm').selectAll('rm');
+    const scope = opts.scope;
+    if (scope && !scope.all) q = q.where((eb) => scopeClause(eb, sql.ref('rm.visibility'), sql.ref('rm.owner_team'), scope));
     for (const c of opts.filter) {
       if (c.type === 'tag') {
         q = q.where((eb) =>
@@ -291,8 +304,20 @@ export class RegistryRepository {
     return q.limit(opts.limit).offset(opts.offset).execute();
   }
 
-  searchVersions(opts: { filter: RegistryClause[]; orderBy: RegistryOrder[]; offset: number; limit: number }): Promise<ModelVersionRow[]> {
+  searchVersions(opts: { filter: RegistryClause[]; orderBy: RegistryOrder[]; offset: number; limit: number; scope?: ReadScope | undefined }): Promise<ModelVersionRow[]> {
     let q = this.db.selectFrom('model_versions as mv').selectAll('mv');
+    const scope = opts.scope;
+    if (scope && !scope.all) {
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('registered_models as own')
+            .select(sql`1`.as('one'))
+            .whereRef('own.name', '=', 'mv.name')
+            .where((e) => scopeClause(e, sql.ref('own.visibility'), sql.ref('own.owner_team'), scope)),
+        ),
+      );
+    }
     for (const c of opts.filter) {
       if (c.type === 'tag') {
         q = q.where((eb) =>
@@ -341,3 +366,16 @@ export class RegistryRepository {
 
 /** The key {@link RegistryRepository.versionTags} files a version's tags under. */
 export const versionKeyOf = (v: { name: string; version: number }) => versionKey(v.name, v.version);
+
+const ownedOf = (r: { owner_team?: number | string | null | undefined; visibility?: string | undefined }): Owned => ({
+  ownerTeam: r.owner_team === null || r.owner_team === undefined ? null : Number(r.owner_team),
+  visibility: r.visibility === 'private' ? 'private' : 'internal',
+});
+
+/** Rows `scope` may read: internal ones (when allowed) and those of its teams. */
+function scopeClause(eb: ExpressionBuilder<any, any>, visibility: Expression<unknown>, ownerTeam: Expression<unknown>, scope: Exclude<ReadScope, { all: true }>): Expression<SqlBool> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const ors: Expression<SqlBool>[] = [];
+  if (scope.internal) ors.push(eb(visibility, '=', 'internal'));
+  if (scope.teams.length) ors.push(eb(ownerTeam, 'in', scope.teams));
+  return ors.length ? eb.or(ors) : sql<SqlBool>`1 = 0`;
+}

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
   ApprovalInput,
@@ -13,8 +13,9 @@ import {
   SignatureInput,
 } from '@flywheel/contract';
 import type { RegistryService } from './registry.service.js';
+import { accessOf, type AnonymousMode } from '../org/access.js';
 
-const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+const errors = { 400: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 const tags = ['registry'];
 
 const ModelParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 1000 }) });
@@ -29,8 +30,19 @@ const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'
  * does not have: signatures, model cards and approvals. (The MLflow registry API is the other
  * adapter over the same service.)
  */
-export async function registryRoutes(app: FastifyInstance, deps: { registry: RegistryService }): Promise<void> {
+export async function registryRoutes(app: FastifyInstance, deps: { registry: RegistryService; anonymous?: AnonymousMode }): Promise<void> {
   const { registry } = deps;
+  const anonymous = deps.anonymous ?? 'full';
+  const access = (req: FastifyRequest) => accessOf(req, anonymous, () => registry.teamTree());
+  // Every route on one model checks its caller against the model's owner (org/ACCESS.md): reads
+  // need to see it; changes need a writing role in its team — except an approval decision, which
+  // reviewers from any team that can see the model may give (the approval policy says whose count).
+  app.addHook('preHandler', async (req) => {
+    const name = (req.params as { name?: unknown } | undefined)?.name;
+    if (typeof name !== 'string') return;
+    const reading = req.method === 'GET' || req.method === 'HEAD' || /\/approval$/.test(req.routeOptions.url ?? '');
+    await registry.guardModel(access(req), name, reading ? 'read' : 'write');
+  });
 
   app.get('/api/v1/models', {
     schema: {
@@ -53,6 +65,7 @@ export async function registryRoutes(app: FastifyInstance, deps: { registry: Reg
       orderBy: q.orderBy,
       maxResults: q.maxResults ?? 100,
       pageToken: q.pageToken,
+      access: access(req),
     });
     return { models: page.items, ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
   });

@@ -17,6 +17,7 @@ import {
 } from '@flywheel/contract';
 import type { ArtifactStore } from '../../artifacts/index.js';
 import type { Clock } from '../../lib/clock.js';
+import { OWNER_TEAM_TAG, VISIBILITY_TAG, type Access, type Need } from '../org/access.js';
 import { findModelSignature, type FoundSignature } from './model-signature.js';
 import { decodePageToken, encodePageToken } from '../../lib/paging.js';
 import { versionKeyOf, type RegistryRepository } from './registry.repository.js';
@@ -84,6 +85,8 @@ export interface RegisteredModel {
 }
 
 export interface SearchInput {
+  /** The caller (issue 6): only models it may read are returned. None: every model (internal callers). */
+  access?: Access | undefined;
   filter?: string | undefined;
   orderBy?: string[] | undefined;
   maxResults?: number | undefined;
@@ -102,6 +105,19 @@ const notFoundVersion = (name: string, version: string | number) =>
 const alreadyExists = (name: string) => new DomainError('ALREADY_EXISTS', `Registered Model (name=${name}) already exists.`);
 
 const orUndefined = (v: string | null): string | undefined => (v === null ? undefined : v);
+
+/** Ownership shows as two read-only tags (`flywheel.owner_team`: team id, `flywheel.visibility`); unowned internal models show none, as before. */
+function ownershipTags(r: RegisteredModelRow, stored: Tag[]): Tag[] {
+  const visibility = r.visibility ?? 'internal';
+  if ((r.owner_team ?? null) === null && visibility === 'internal') return stored;
+  return [...stored, { key: OWNER_TEAM_TAG, value: String(r.owner_team ?? '') }, { key: VISIBILITY_TAG, value: visibility }];
+}
+
+function refuseOwnershipTag(key: string) {
+  if (key === OWNER_TEAM_TAG || key === VISIBILITY_TAG) {
+    throw new DomainError('INVALID_INPUT', `Invalid tag key '${key}': the owner team and visibility are set when the model is registered and cannot be changed through tags.`);
+  }
+}
 const invalid = (message: string) => new DomainError('INVALID_INPUT', message);
 
 export const DEFAULT_MAX_SIGNATURE_FILE_BYTES = 512 * 1024 * 1024;
@@ -240,17 +256,53 @@ export class RegistryService {
 
   // ---- registered models -------------------------------------------------------------------
 
-  async createRegisteredModel(input: { name: string; tags?: Tag[] | undefined; description?: string | undefined }): Promise<RegisteredModel> {
+  /**
+   * Creates a model owned by `ownerTeam` (a team name or id; else the tag `flywheel.owner_team`;
+   * else the creator's only team — org/ACCESS.md) with `visibility` (else the tag
+   * `flywheel.visibility`). Without `access` (internal callers) it is unowned and internal.
+   */
+  async createRegisteredModel(input: {
+    name: string;
+    tags?: Tag[] | undefined;
+    description?: string | undefined;
+    ownerTeam?: string | undefined;
+    visibility?: string | undefined;
+    access?: Access | undefined;
+  }): Promise<RegisteredModel> {
     const name = validateModelName(input.name);
-    const tags = (input.tags ?? []).map((t) => validateTag(t.key, t.value));
+    const tags = (input.tags ?? []).filter((t) => t.key !== OWNER_TEAM_TAG && t.key !== VISIBILITY_TAG).map((t) => validateTag(t.key, t.value));
     validateNoNul('description', input.description);
+    const tagOf = (key: string) => input.tags?.findLast((t) => t.key === key)?.value;
+    const native = input.ownerTeam !== undefined || input.visibility !== undefined;
+    const owned = input.access
+      ? await input.access.ownerForCreate(
+          { team: input.ownerTeam ?? tagOf(OWNER_TEAM_TAG), visibility: input.visibility ?? tagOf(VISIBILITY_TAG) },
+          native ? { team: 'ownerTeam', visibility: 'visibility' } : { team: `tag '${OWNER_TEAM_TAG}'`, visibility: `tag '${VISIBILITY_TAG}'` },
+        )
+      : { ownerTeam: null, visibility: 'internal' as const };
     const now = this.clock.now();
     return this.repo.transaction(async (repo) => {
       if (await repo.getModel(name)) throw alreadyExists(name);
-      await repo.insertModel({ name, creation_time: now, last_updated_time: now, description: input.description ?? null, max_version: 0 });
+      await repo.insertModel({ name, creation_time: now, last_updated_time: now, description: input.description ?? null, max_version: 0, owner_team: owned.ownerTeam, visibility: owned.visibility });
       for (const t of tags) await repo.setModelTag(name, t.key, t.value);
       return this.loadModel(repo, name);
     });
+  }
+
+  // ---- access (issue 6) --------------------------------------------------------------------
+
+  /**
+   * Throws NOT_FOUND when `access` may not see the model (its versions, aliases, cards…),
+   * NOT_ALLOWED when it may see but not do `need`. No `access` or an unrestricted one costs nothing.
+   */
+  async guardModel(access: Access | undefined, name: string, need: Need): Promise<void> {
+    if (!access || access.unrestricted) return;
+    await access.require(await this.repo.modelOwner(name), need, `registered model '${name}'`, () => notFoundModel(name));
+  }
+
+  /** The team tree, for {@link Access}. */
+  teamTree() {
+    return this.repo.teamTree();
   }
 
   async getRegisteredModel(name: string): Promise<RegisteredModel> {
@@ -295,13 +347,15 @@ export class RegistryService {
     const filter = parseModelFilter(input.filter);
     const orderBy = parseModelOrderBy(input.orderBy);
     const offset = decodePageToken(input.pageToken);
-    const rows = await this.repo.searchModels({ filter, orderBy, offset, limit: limit + 1 });
+    const scope = input.access && !input.access.unrestricted ? await input.access.scope() : undefined;
+    const rows = await this.repo.searchModels({ filter, orderBy, offset, limit: limit + 1, scope });
     const items = await this.assembleModels(this.repo, rows.slice(0, limit));
     return { items, nextPageToken: rows.length > limit ? encodePageToken(offset + limit) : undefined };
   }
 
   async setRegisteredModelTag(name: string, key: string, value: string | undefined): Promise<void> {
     validateModelName(name);
+    refuseOwnershipTag(key);
     const tag = validateTag(key, value);
     await this.repo.transaction(async (repo) => {
       await this.requireModel(repo, name);
@@ -312,6 +366,7 @@ export class RegistryService {
   /** Deleting a tag that is not set is not an error (as in MLflow); the model must exist. */
   async deleteRegisteredModelTag(name: string, key: string): Promise<void> {
     validateModelName(name);
+    refuseOwnershipTag(key);
     validateTag(key, '');
     await this.repo.transaction(async (repo) => {
       await this.requireModel(repo, name);
@@ -447,7 +502,8 @@ export class RegistryService {
     const filter = parseVersionFilter(input.filter);
     const orderBy = parseVersionOrderBy(input.orderBy);
     const offset = decodePageToken(input.pageToken);
-    const rows = await this.repo.searchVersions({ filter, orderBy, offset, limit: limit + 1 });
+    const scope = input.access && !input.access.unrestricted ? await input.access.scope() : undefined;
+    const rows = await this.repo.searchVersions({ filter, orderBy, offset, limit: limit + 1, scope });
     const items = await this.assembleVersions(this.repo, rows.slice(0, limit));
     return { items, nextPageToken: rows.length > limit ? encodePageToken(offset + limit) : undefined };
   }
@@ -693,7 +749,7 @@ export class RegistryService {
       lastUpdatedTimestamp: r.last_updated_time,
       description: orUndefined(r.description),
       latestVersions: byName.get(r.name) ?? [],
-      tags: tags.get(r.name) ?? [],
+      tags: ownershipTags(r, tags.get(r.name) ?? []),
       aliases: (aliases.get(r.name) ?? []).map((a) => ({ alias: a.alias, version: String(a.version) })),
     }));
   }

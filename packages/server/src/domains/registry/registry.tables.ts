@@ -8,6 +8,9 @@ export interface RegisteredModelRow {
   description: string | null;
   /** The highest version number ever issued; deleted versions' numbers are not reused (as in MLflow). */
   max_version: number;
+  /** teams.id; null: shared (legacy, anonymous) */
+  owner_team?: number | null;
+  visibility?: string;
 }
 export interface RegisteredModelTagRow { name: string; key: string; value: string }
 export interface RegisteredModelAliasRow { name: string; alias: string; version: number }

@@ -102,5 +102,15 @@ export const trackingMigrations: DomainMigrations = (dialect) => {
           VALUES (0, 'Default', 'mlflow-artifacts:/0', 'active', ${now}, ${now})`.execute(db);
       },
     },
+    // Issue 6: experiments are owned by a team (null: legacy, anonymous or Default — shared) and are
+    // private to it or internal (readable by everyone logged in). Runs, metrics and artifacts inherit.
+    // No foreign key to teams: the domain's tables migrate (and test) without org's; teams are never deleted.
+    '0610_tracking_ownership': {
+      async up(db: Kysely<unknown>) {
+        await sql`ALTER TABLE experiments ADD COLUMN owner_team INTEGER`.execute(db);
+        await sql`ALTER TABLE experiments ADD COLUMN visibility TEXT NOT NULL DEFAULT 'internal' CHECK (visibility IN ('private', 'internal'))`.execute(db);
+        await sql`CREATE INDEX experiments_owner_team ON experiments (owner_team)`.execute(db);
+      },
+    },
   };
 };

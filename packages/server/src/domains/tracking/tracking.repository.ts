@@ -2,6 +2,7 @@ import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool
 import type { DialectName } from '../../store/index.js';
 import { inList, isUniqueViolation, likeToGlob } from '../../store/index.js';
 import type { FilterClause, OrderClause } from './search-filter.js';
+import { loadTeamTree, type Owned, type ReadScope, type TeamLink, type Visibility } from '../org/access.js';
 import type {
   DatasetRow,
   ExperimentRow,
@@ -61,7 +62,7 @@ export class TrackingRepository {
 
   // ---- experiments -------------------------------------------------------------------------
 
-  async insertExperiment(row: Omit<ExperimentRow, 'experiment_id'>, artifactLocation: (id: number) => string): Promise<number> {
+  async insertExperiment(row: Omit<ExperimentRow, 'experiment_id' | 'visibility'> & { visibility: Visibility }, artifactLocation: (id: number) => string): Promise<number> {
     const inserted = await this.db
       .insertInto('experiments')
       .values({ ...row, artifact_location: row.artifact_location || '' })
@@ -76,6 +77,58 @@ export class TrackingRepository {
 
   getExperiment(id: number): Promise<ExperimentRow | undefined> {
     return this.db.selectFrom('experiments').selectAll().where('experiment_id', '=', id).executeTakeFirst();
+  }
+
+  /** The owner and visibility of an experiment (its primary key). */
+  async experimentOwner(id: number): Promise<Owned | undefined> {
+    const r = await this.db.selectFrom('experiments').select(['owner_team', 'visibility']).where('experiment_id', '=', id).executeTakeFirst();
+    return r && ownedOf(r);
+  }
+
+  /** The owner and visibility of a run's experiment: one primary-key join. */
+  async runOwner(runId: string): Promise<Owned | undefined> {
+    const r = await this.db
+      .selectFrom('runs')
+      .innerJoin('experiments', 'experiments.experiment_id', 'runs.experiment_id')
+      .select(['experiments.owner_team', 'experiments.visibility'])
+      .where('runs.run_uuid', '=', runId)
+      .executeTakeFirst();
+    return r && ownedOf(r);
+  }
+
+  /** The owners of several runs' experiments (bulk reads). */
+  async runOwners(runIds: readonly string[]): Promise<Map<string, Owned>> {
+    const out = new Map<string, Owned>();
+    for (const part of chunks(runIds, IN_CHUNK)) {
+      const rows = await this.db
+        .selectFrom('runs')
+        .innerJoin('experiments', 'experiments.experiment_id', 'runs.experiment_id')
+        .select(['runs.run_uuid', 'experiments.owner_team', 'experiments.visibility'])
+        .where('runs.run_uuid', 'in', part)
+        .execute();
+      for (const r of rows) out.set(r.run_uuid, ownedOf(r));
+    }
+    return out;
+  }
+
+  /** Of `ids`, the experiments `scope` may read. */
+  async visibleExperimentIds(ids: readonly number[], scope: ReadScope): Promise<number[]> {
+    if (scope.all) return [...ids];
+    const out: number[] = [];
+    for (const part of chunks(ids, IN_CHUNK)) {
+      const rows = await this.db
+        .selectFrom('experiments')
+        .select('experiment_id')
+        .where('experiment_id', 'in', part)
+        .where((eb) => scopeClause(eb, scope))
+        .execute();
+      for (const r of rows) out.push(r.experiment_id);
+    }
+    return out;
+  }
+
+  teamTree(): Promise<TeamLink[]> {
+    return loadTeamTree(this.db as Kysely<unknown>);
   }
 
   getExperimentByName(name: string): Promise<ExperimentRow | undefined> {
@@ -131,11 +184,14 @@ export class TrackingRepository {
     order: OrderClause[];
     offset: number;
     limit: number;
+    scope?: ReadScope | undefined;
   }): Promise<ExperimentRow[]> {
     let q = this.db
       .selectFrom('experiments')
       .selectAll('experiments')
       .where('experiments.lifecycle_stage', 'in', lifecycleStages(opts.view));
+    const scope = opts.scope;
+    if (scope && !scope.all) q = q.where((eb) => scopeClause(eb, scope));
     for (const c of opts.filter) q = q.where((eb) => this.experimentClause(eb, c));
     const orderKeys = new Set<string>();
     for (const o of opts.order) {
@@ -671,6 +727,19 @@ export class TrackingRepository {
         return eb(col, c.comparator, v as string | number);
     }
   }
+}
+
+const ownedOf = (r: { owner_team: number | string | null; visibility: string }): Owned => ({
+  ownerTeam: r.owner_team === null ? null : Number(r.owner_team),
+  visibility: r.visibility === 'private' ? 'private' : 'internal',
+});
+
+/** Experiments `scope` may read: internal ones (when allowed) and those of its teams. */
+function scopeClause(eb: ExpEB, scope: Exclude<ReadScope, { all: true }>): Expression<SqlBool> {
+  const ors: Expression<SqlBool>[] = [];
+  if (scope.internal) ors.push(eb('experiments.visibility', '=', 'internal'));
+  if (scope.teams.length) ors.push(eb('experiments.owner_team', 'in', scope.teams));
+  return ors.length ? eb.or(ors) : sql<SqlBool>`1 = 0`;
 }
 
 function isNewer(a: Omit<MetricRow, 'run_uuid'>, b: Omit<MetricRow, 'run_uuid'>): boolean {

@@ -12,6 +12,7 @@ import {
   type ViewType,
 } from '@flywheel/contract';
 import type { Clock } from '../../lib/clock.js';
+import { OWNER_TEAM_TAG, VISIBILITY_TAG, type Access, type Need } from '../org/access.js';
 import { decodePageToken, encodePageToken } from '../../lib/paging.js';
 import { isUniqueViolation } from '../../store/index.js';
 import { generateRunName } from './run-names.js';
@@ -78,7 +79,13 @@ function parseExperimentId(id: string): number {
 }
 
 
-function toExperiment(row: ExperimentRow, tags: Tag[]): Experiment {
+const ownedRow = (r: ExperimentRow) => ({ ownerTeam: r.owner_team === null ? null : Number(r.owner_team), visibility: r.visibility === 'private' ? ('private' as const) : ('internal' as const) });
+
+/** Ownership shows as two read-only tags, in both APIs: `flywheel.owner_team` (team id) and `flywheel.visibility`. */
+function toExperiment(row: ExperimentRow, stored: Tag[]): Experiment {
+  // Unowned internal experiments (legacy, anonymous) show none: they read exactly as before.
+  const owned = row.owner_team !== null || row.visibility !== 'internal';
+  const tags = owned ? [...stored, { key: OWNER_TEAM_TAG, value: String(row.owner_team ?? '') }, { key: VISIBILITY_TAG, value: row.visibility }] : stored;
   return {
     experimentId: String(row.experiment_id),
     name: row.name,
@@ -88,6 +95,12 @@ function toExperiment(row: ExperimentRow, tags: Tag[]): Experiment {
     lastUpdateTime: row.last_update_time,
     tags,
   };
+}
+
+function refuseOwnershipTag(key: string) {
+  if (key === OWNER_TEAM_TAG || key === VISIBILITY_TAG) {
+    throw new DomainError('INVALID_INPUT', `Invalid tag key '${key}': the owner team and visibility are set when the experiment is created and cannot be changed through tags.`);
+  }
 }
 
 function toRunInfo(r: RunRow): RunInfo {
@@ -161,9 +174,28 @@ export class TrackingService {
 
   // ---- experiments -------------------------------------------------------------------------
 
-  async createExperiment(input: { name: string; artifactLocation?: string | undefined; tags?: Tag[] | undefined }): Promise<string> {
+  /**
+   * Creates an experiment owned by `ownerTeam` (a team name or id; else the tag
+   * `flywheel.owner_team`; else the creator's only team — see org/ACCESS.md) with `visibility`
+   * (else the tag `flywheel.visibility`). Without `access` (internal callers) it is unowned and internal.
+   */
+  async createExperiment(input: {
+    name: string;
+    artifactLocation?: string | undefined;
+    tags?: Tag[] | undefined;
+    ownerTeam?: string | undefined;
+    visibility?: string | undefined;
+    access?: Access | undefined;
+  }): Promise<string> {
     const name = validateExperimentName(input.name);
-    const tags = input.tags ?? [];
+    const tags = (input.tags ?? []).filter((t) => t.key !== OWNER_TEAM_TAG && t.key !== VISIBILITY_TAG);
+    const tagOf = (key: string) => input.tags?.findLast((t) => t.key === key)?.value;
+    const owned = input.access
+      ? await input.access.ownerForCreate(
+          { team: input.ownerTeam ?? tagOf(OWNER_TEAM_TAG), visibility: input.visibility ?? tagOf(VISIBILITY_TAG) },
+          input.ownerTeam !== undefined || input.visibility !== undefined ? { team: 'ownerTeam', visibility: 'visibility' } : { team: `tag '${OWNER_TEAM_TAG}'`, visibility: `tag '${VISIBILITY_TAG}'` },
+        )
+      : { ownerTeam: null, visibility: 'internal' as const };
     for (const t of tags) validateExperimentTag(t.key, t.value);
     if (input.artifactLocation) validateLength('Artifact location', input.artifactLocation, 2048);
     const now = this.clock.now();
@@ -179,7 +211,7 @@ export class TrackingService {
       }
       const id = await repo
         .insertExperiment(
-          { name, artifact_location: input.artifactLocation ?? '', lifecycle_stage: 'active', creation_time: now, last_update_time: now },
+          { name, artifact_location: input.artifactLocation ?? '', lifecycle_stage: 'active', creation_time: now, last_update_time: now, owner_team: owned.ownerTeam, visibility: owned.visibility },
           (newId) => `mlflow-artifacts:/${newId}`,
         )
         .catch((e: unknown) => {
@@ -191,16 +223,49 @@ export class TrackingService {
     });
   }
 
-  async getExperiment(id: string): Promise<Experiment> {
+  // ---- access (issue 6) --------------------------------------------------------------------
+
+  /**
+   * Throws NOT_FOUND when `access` may not see the experiment, NOT_ALLOWED when it may see but
+   * not do `need`. No `access` (internal callers) or an unrestricted one costs nothing.
+   */
+  async guardExperiment(access: Access | undefined, id: string, need: Need): Promise<void> {
+    if (!access || access.unrestricted) return;
+    const expId = parseExperimentId(id);
+    await access.require(await this.repo.experimentOwner(expId), need, `experiment ${id}`, () => notFoundExperiment(id));
+  }
+
+  /** As {@link guardExperiment}, for the experiment of a run: one primary-key join. */
+  async guardRun(access: Access | undefined, runId: string, need: Need): Promise<void> {
+    if (!access || access.unrestricted) return;
+    await access.require(await this.repo.runOwner(runId), need, `run '${runId}'`, () => notFoundRun(runId));
+  }
+
+  /** As {@link guardRun}, for several runs (bulk metric reads). */
+  async guardRuns(access: Access | undefined, runIds: readonly string[], need: Need): Promise<void> {
+    if (!access || access.unrestricted) return;
+    const owners = await this.repo.runOwners(runIds);
+    for (const id of runIds) await access.require(owners.get(id), need, `run '${id}'`, () => notFoundRun(id));
+  }
+
+  /** The team tree, for {@link Access} (see org/access.ts). */
+  teamTree() {
+    return this.repo.teamTree();
+  }
+
+  async getExperiment(id: string, access?: Access): Promise<Experiment> {
+    await this.guardExperiment(access, id, 'read');
     const row = await this.repo.getExperiment(parseExperimentId(id));
     if (!row) throw notFoundExperiment(id);
     const tags = await this.repo.experimentTags([row.experiment_id]);
     return toExperiment(row, tags.get(row.experiment_id) ?? []);
   }
 
-  async getExperimentByName(name: string): Promise<Experiment> {
+  async getExperimentByName(name: string, access?: Access): Promise<Experiment> {
     const row = await this.repo.getExperimentByName(name);
-    if (!row) throw new DomainError('NOT_FOUND', `Could not find experiment with name '${name}'`);
+    const notFound = () => new DomainError('NOT_FOUND', `Could not find experiment with name '${name}'`);
+    if (!row) throw notFound();
+    if (access && !access.unrestricted) await access.require(ownedRow(row), 'read', `experiment '${name}'`, notFound);
     const tags = await this.repo.experimentTags([row.experiment_id]);
     return toExperiment(row, tags.get(row.experiment_id) ?? []);
   }
@@ -211,12 +276,14 @@ export class TrackingService {
     orderBy?: string[] | undefined;
     maxResults?: number | undefined;
     pageToken?: string | undefined;
+    access?: Access | undefined;
   }): Promise<Page<Experiment>> {
     const limit = validateMaxResults(input.maxResults);
     const filter = parseExperimentFilter(input.filter);
     const order = parseExperimentOrderBy(input.orderBy);
     const offset = decodePageToken(input.pageToken);
-    const rows = await this.repo.searchExperiments({ view: input.viewType ?? 'ACTIVE_ONLY', filter, order, offset, limit: limit + 1 });
+    const scope = input.access && !input.access.unrestricted ? await input.access.scope() : undefined;
+    const rows = await this.repo.searchExperiments({ view: input.viewType ?? 'ACTIVE_ONLY', filter, order, offset, limit: limit + 1, scope });
     const page = rows.slice(0, limit);
     const tags = await this.repo.experimentTags(page.map((r) => r.experiment_id));
     return {
@@ -270,6 +337,7 @@ export class TrackingService {
 
   async setExperimentTag(id: string, key: string, value: string): Promise<void> {
     validateExperimentTag(key, value);
+    refuseOwnershipTag(key);
     const expId = parseExperimentId(id);
     await this.repo.transaction(async (repo) => {
       await this.activeExperiment(repo, id, expId);
@@ -278,6 +346,7 @@ export class TrackingService {
   }
 
   async deleteExperimentTag(id: string, key: string): Promise<void> {
+    refuseOwnershipTag(key);
     const expId = parseExperimentId(id);
     await this.repo.transaction(async (repo) => {
       await this.activeExperiment(repo, id, expId);
@@ -621,6 +690,7 @@ export class TrackingService {
     maxResults?: number | undefined;
     orderBy?: string[] | undefined;
     pageToken?: string | undefined;
+    access?: Access | undefined;
   }): Promise<Page<Run>> {
     if (input.experimentIds.length > MAX_SEARCH_EXPERIMENT_IDS) {
       throw new DomainError(
@@ -632,7 +702,9 @@ export class TrackingService {
     const filter = parseRunFilter(input.filter);
     const order = parseRunOrderBy(input.orderBy);
     const offset = decodePageToken(input.pageToken);
-    const ids = input.experimentIds.filter((id) => /^\d{1,15}$/.test(id)).map(Number);
+    let ids = input.experimentIds.filter((id) => /^\d{1,15}$/.test(id)).map(Number);
+    // Experiments the caller may not read are left out, as if they had no runs.
+    if (input.access && !input.access.unrestricted && ids.length) ids = await this.repo.visibleExperimentIds(ids, await input.access.scope());
     if (ids.length === 0) return { items: [], nextPageToken: undefined };
     const rows = await this.repo.searchRuns({ experimentIds: ids, view: input.runViewType ?? 'ACTIVE_ONLY', filter, order, offset, limit: limit + 1 });
     const page = rows.slice(0, limit);

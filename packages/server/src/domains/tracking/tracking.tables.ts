@@ -8,6 +8,9 @@ export interface ExperimentTable {
   lifecycle_stage: string;
   creation_time: number;
   last_update_time: number;
+  /** teams.id; null: shared (legacy, anonymous, Default) */
+  owner_team: number | null;
+  visibility: Generated<string>;
 }
 export type ExperimentRow = Selectable<ExperimentTable>;
 export interface ExperimentTagRow { experiment_id: number; key: string; value: string }

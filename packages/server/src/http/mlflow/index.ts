@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CATALOGUE, MLFLOW_ERROR_STATUS, isDomainError } from '@flywheel/contract';
 import type { ArtifactStore } from '../../artifacts/index.js';
+import type { Access } from '../../domains/org/access.js';
 import type { TrackingService } from '../../domains/tracking/index.js';
 import type { RegistryService } from '../../domains/registry/index.js';
 import { registerJsonBody } from '../json-body.js';
@@ -8,11 +9,14 @@ import { registerArtifactProxy } from './artifacts.mlflow.js';
 import { trackingEndpoints, type MlflowEndpoint } from './tracking.mlflow.js';
 import { mlflowRequestOf } from './mlflow-request.js';
 import { registryEndpoints } from './registry.mlflow.js';
+import { accessOf, type AnonymousMode } from '../../domains/org/access.js';
 
 export interface MlflowApiDeps {
   tracking: TrackingService;
   registry: RegistryService;
   artifacts: ArtifactStore;
+  /** What anonymous callers may read (the server's `auth.anonymous`); default 'full', as before ownership. */
+  anonymous?: AnonymousMode | undefined;
 }
 
 /** MLflow's error shape: `{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "…"}` with MLflow's status. */
@@ -38,13 +42,13 @@ export function mlflowErrorHandler(error: FastifyError | Error, req: FastifyRequ
   return reply.status(MLFLOW_ERROR_STATUS[code] ?? 500).send({ error_code: code, message });
 }
 
-function mount(app: FastifyInstance, endpoints: MlflowEndpoint[]) {
+function mount(app: FastifyInstance, endpoints: MlflowEndpoint[], access: (req: FastifyRequest) => Access) {
   for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
     for (const ep of endpoints) {
       app.route({
         method: ep.methods,
         url: prefix + ep.path,
-        handler: async (req) => ep.handle(mlflowRequestOf(req)),
+        handler: async (req) => ep.handle(mlflowRequestOf(req), access(req)),
       });
     }
   }
@@ -55,13 +59,15 @@ function mount(app: FastifyInstance, endpoints: MlflowEndpoint[]) {
  * proxy (`/api/2.0/mlflow-artifacts/…`) — as a thin adapter over Flywheel's services.
  */
 export async function registerMlflowApi(app: FastifyInstance, deps: MlflowApiDeps): Promise<void> {
+  const anonymous = deps.anonymous ?? 'full';
+  const access = (req: FastifyRequest) => accessOf(req, anonymous, () => deps.tracking.teamTree());
   await app.register(async (scope) => {
     scope.setErrorHandler(mlflowErrorHandler);
     registerJsonBody(scope, { anyContentType: true });
-    mount(scope, [...trackingEndpoints(deps), ...registryEndpoints(deps)]);
+    mount(scope, [...trackingEndpoints(deps), ...registryEndpoints(deps)], access);
   });
   await app.register(async (scope) => {
     scope.setErrorHandler(mlflowErrorHandler);
-    await registerArtifactProxy(scope, deps.artifacts);
+    await registerArtifactProxy(scope, deps.artifacts, { tracking: deps.tracking, access });
   });
 }

@@ -1,6 +1,7 @@
 import type { Tag } from '@flywheel/contract';
 import type { ModelVersion, RegisteredModel, RegistryService } from '../../domains/registry/index.js';
 import type { MlflowEndpoint } from './tracking.mlflow.js';
+import type { Need } from '../../domains/org/access.js';
 import { MlflowRequest, tagsOf } from './mlflow-request.js';
 
 export interface MlflowRegistryDeps {
@@ -56,13 +57,14 @@ export function registryEndpoints({ registry }: MlflowRegistryDeps): MlflowEndpo
   const name = (r: MlflowRequest) => r.string('name', { required: true });
   const empty = {};
   const modelVersions = (list: ModelVersion[]) => (list.length ? { model_versions: list.map(formatModelVersion) } : {});
-  return [
+  const endpoints: MlflowEndpoint[] = [
     // ---- registered models
     {
       path: '/registered-models/create',
       methods: ['POST'],
-      async handle(r) {
-        const m = await registry.createRegisteredModel({ name: name(r), tags: tagsOf(r), description: r.string('description') });
+      async handle(r, access) {
+        // The owner team and visibility come as the tags flywheel.owner_team and flywheel.visibility.
+        const m = await registry.createRegisteredModel({ name: name(r), tags: tagsOf(r), description: r.string('description'), access });
         return { registered_model: formatRegisteredModel(m) };
       },
     },
@@ -99,8 +101,9 @@ export function registryEndpoints({ registry }: MlflowRegistryDeps): MlflowEndpo
     {
       path: '/registered-models/search',
       methods: ['GET'],
-      async handle(r) {
+      async handle(r, access) {
         const page = await registry.searchRegisteredModels({
+          access,
           filter: r.string('filter'),
           maxResults: r.int64('max_results'),
           orderBy: r.strings('order_by'),
@@ -201,8 +204,9 @@ export function registryEndpoints({ registry }: MlflowRegistryDeps): MlflowEndpo
     {
       path: '/model-versions/search',
       methods: ['GET'],
-      async handle(r) {
+      async handle(r, access) {
         const page = await registry.searchModelVersions({
+          access,
           filter: r.string('filter'),
           maxResults: r.int64('max_results'),
           orderBy: r.strings('order_by'),
@@ -251,4 +255,35 @@ export function registryEndpoints({ registry }: MlflowRegistryDeps): MlflowEndpo
       },
     },
   ];
+  // Every endpoint on one named model checks the caller first (issue 6): create and the searches decide themselves.
+  return endpoints.map((ep) => {
+    const need = NEEDS[`${ep.methods[0]} ${ep.path}`];
+    if (!need) return ep;
+    return { ...ep, handle: async (r, access) => {
+      await registry.guardModel(access, name(r), need);
+      return ep.handle(r, access);
+    } };
+  });
 }
+
+/** What each endpoint on a model needs of its caller (org/ACCESS.md). */
+const NEEDS: Record<string, Need> = {
+  'GET /registered-models/get': 'read',
+  'POST /registered-models/rename': 'write',
+  'PATCH /registered-models/update': 'write',
+  'DELETE /registered-models/delete': 'delete',
+  'POST /registered-models/set-tag': 'write',
+  'DELETE /registered-models/delete-tag': 'write',
+  'POST /registered-models/alias': 'write',
+  'DELETE /registered-models/alias': 'write',
+  'GET /registered-models/alias': 'read',
+  'POST /registered-models/get-latest-versions': 'read',
+  'POST /model-versions/create': 'write',
+  'GET /model-versions/get': 'read',
+  'PATCH /model-versions/update': 'write',
+  'DELETE /model-versions/delete': 'write',
+  'POST /model-versions/set-tag': 'write',
+  'DELETE /model-versions/delete-tag': 'write',
+  'POST /model-versions/transition-stage': 'write',
+  'GET /model-versions/get-download-uri': 'read',
+};

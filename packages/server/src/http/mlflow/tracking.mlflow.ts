@@ -4,6 +4,7 @@ import type { ArtifactStore } from '../../artifacts/index.js';
 import { formatExperiment, formatMetric, formatRun, formatRunInfo, mlflowDouble } from './mlflow-format.js';
 import { MlflowRequest, tagsOf } from './mlflow-request.js';
 import { listRunArtifacts } from './artifacts.mlflow.js';
+import type { Access } from '../../domains/org/access.js';
 
 const VIEW_TYPES = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'] as const;
 
@@ -16,7 +17,8 @@ export interface MlflowTrackingDeps {
 export interface MlflowEndpoint {
   path: string;
   methods: ('GET' | 'POST' | 'PATCH' | 'DELETE')[];
-  handle(req: MlflowRequest): Promise<object>;
+  /** `access`: the caller, resolved once per request (see domains/org/access.ts). */
+  handle(req: MlflowRequest, access: Access): Promise<object>;
 }
 
 /** A double as Python prints it in MLflow's messages (1.0, nan, inf). */
@@ -45,16 +47,17 @@ export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): 
     {
       path: '/experiments/create',
       methods: ['POST'],
-      async handle(r) {
+      async handle(r, access) {
         const name = r.string('name', { required: true });
         try {
-          const id = await tracking.createExperiment({ name, artifactLocation: r.string('artifact_location'), tags: tagsOf(r) });
+          // The owner team and visibility come as the tags flywheel.owner_team and flywheel.visibility.
+          const id = await tracking.createExperiment({ name, artifactLocation: r.string('artifact_location'), tags: tagsOf(r), access });
           return { experiment_id: id };
         } catch (e) {
           // Two creates of one name racing: the loser may only learn of the winner from the
           // database's unique constraint. MLflow's client expects RESOURCE_ALREADY_EXISTS then
           // (set_experiment falls back to get-by-name), not a 500 it would retry for minutes.
-          if (!isDomainError(e) && (await tracking.getExperimentByName(name).then(() => true, () => false))) {
+          if (!isDomainError(e) && (await tracking.getExperimentByName(name, access).then(() => true, () => false))) {
             throw new DomainError('ALREADY_EXISTS', `Experiment(name=${name}) already exists.`);
           }
           throw e;
@@ -64,22 +67,23 @@ export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): 
     {
       path: '/experiments/get',
       methods: ['GET'],
-      async handle(r) {
-        return { experiment: formatExperiment(await tracking.getExperiment(r.string('experiment_id', { required: true }))) };
+      async handle(r, access) {
+        return { experiment: formatExperiment(await tracking.getExperiment(r.string('experiment_id', { required: true }), access)) };
       },
     },
     {
       path: '/experiments/get-by-name',
       methods: ['GET'],
-      async handle(r) {
-        return { experiment: formatExperiment(await tracking.getExperimentByName(r.string('experiment_name', { required: true }))) };
+      async handle(r, access) {
+        return { experiment: formatExperiment(await tracking.getExperimentByName(r.string('experiment_name', { required: true }), access)) };
       },
     },
     {
       path: '/experiments/search',
       methods: ['POST', 'GET'],
-      async handle(r) {
+      async handle(r, access) {
         const page = await tracking.searchExperiments({
+          access,
           maxResults: r.int64('max_results'),
           pageToken: r.string('page_token'),
           filter: r.string('filter'),
@@ -95,41 +99,54 @@ export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): 
     {
       path: '/experiments/update',
       methods: ['POST'],
-      async handle(r) {
+      async handle(r, access) {
         // MLflow's schema: new_name is required (an empty string counts as missing).
-        await tracking.updateExperiment(r.string('experiment_id', { required: true }), r.string('new_name', { required: true }));
+        const id = r.string('experiment_id', { required: true });
+        const newName = r.string('new_name', { required: true });
+        await tracking.guardExperiment(access, id, 'write');
+        await tracking.updateExperiment(id, newName);
         return empty;
       },
     },
     {
       path: '/experiments/delete',
       methods: ['POST'],
-      async handle(r) {
-        await tracking.deleteExperiment(r.string('experiment_id', { required: true }));
+      async handle(r, access) {
+        const id = r.string('experiment_id', { required: true });
+        await tracking.guardExperiment(access, id, 'delete');
+        await tracking.deleteExperiment(id);
         return empty;
       },
     },
     {
       path: '/experiments/restore',
       methods: ['POST'],
-      async handle(r) {
-        await tracking.restoreExperiment(r.string('experiment_id', { required: true }));
+      async handle(r, access) {
+        const id = r.string('experiment_id', { required: true });
+        await tracking.guardExperiment(access, id, 'delete');
+        await tracking.restoreExperiment(id);
         return empty;
       },
     },
     {
       path: '/experiments/set-experiment-tag',
       methods: ['POST'],
-      async handle(r) {
-        await tracking.setExperimentTag(r.string('experiment_id', { required: true }), r.string('key', { required: true }), r.string('value') ?? '');
+      async handle(r, access) {
+        const id = r.string('experiment_id', { required: true });
+        const key = r.string('key', { required: true });
+        await tracking.guardExperiment(access, id, 'write');
+        await tracking.setExperimentTag(id, key, r.string('value') ?? '');
         return empty;
       },
     },
     {
       path: '/experiments/delete-experiment-tag',
       methods: ['POST'],
-      async handle(r) {
-        await tracking.deleteExperimentTag(r.string('experiment_id', { required: true }), r.string('key', { required: true }));
+      async handle(r, access) {
+        const id = r.string('experiment_id', { required: true });
+        const key = r.string('key', { required: true });
+        await tracking.guardExperiment(access, id, 'write');
+        await tracking.deleteExperimentTag(id, key);
         return empty;
       },
     },
@@ -137,7 +154,8 @@ export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): 
     {
       path: '/runs/create',
       methods: ['POST'],
-      async handle(r) {
+      async handle(r, access) {
+        await tracking.guardExperiment(access, r.string('experiment_id') || '0', 'write');
         const run = await tracking.createRun({
           experimentId: r.string('experiment_id') || undefined,
           userId: r.string('user_id'),
@@ -151,16 +169,20 @@ export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): 
     {
       path: '/runs/get',
       methods: ['GET'],
-      async handle(r) {
-        return { run: formatRun(await tracking.getRun(runId(r))) };
+      async handle(r, access) {
+        const id = runId(r);
+        await tracking.guardRun(access, id, 'read');
+        return { run: formatRun(await tracking.getRun(id)) };
       },
     },
     {
       path: '/runs/update',
       methods: ['POST'],
-      async handle(r) {
+      async handle(r, access) {
+        const id = runId(r);
+        await tracking.guardRun(access, id, 'write');
         const info = await tracking.updateRun({
-          runId: runId(r),
+          runId: id,
           status: r.enumOf('status', RUN_STATUSES),
           endTime: r.int64('end_time'),
           runName: r.string('run_name') || undefined,
@@ -171,59 +193,75 @@ export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): 
     {
       path: '/runs/delete',
       methods: ['POST'],
-      async handle(r) {
-        await tracking.deleteRun(runId(r));
+      async handle(r, access) {
+        const id = runId(r);
+        await tracking.guardRun(access, id, 'write');
+        await tracking.deleteRun(id);
         return empty;
       },
     },
     {
       path: '/runs/restore',
       methods: ['POST'],
-      async handle(r) {
-        await tracking.restoreRun(runId(r));
+      async handle(r, access) {
+        const id = runId(r);
+        await tracking.guardRun(access, id, 'write');
+        await tracking.restoreRun(id);
         return empty;
       },
     },
     {
       path: '/runs/log-metric',
       methods: ['POST'],
-      async handle(r) {
+      async handle(r, access) {
         const id = runId(r);
-        await tracking.logMetric(id, metricOf(r));
+        const metric = metricOf(r);
+        await tracking.guardRun(access, id, 'write');
+        await tracking.logMetric(id, metric);
         return empty;
       },
     },
     {
       path: '/runs/log-parameter',
       methods: ['POST'],
-      async handle(r) {
-        await tracking.logParam(runId(r), r.string('key', { required: true }), r.string('value') ?? '');
+      async handle(r, access) {
+        const id = runId(r);
+        const key = r.string('key', { required: true });
+        await tracking.guardRun(access, id, 'write');
+        await tracking.logParam(id, key, r.string('value') ?? '');
         return empty;
       },
     },
     {
       path: '/runs/set-tag',
       methods: ['POST'],
-      async handle(r) {
-        await tracking.setTag(runId(r), r.string('key', { required: true }), r.string('value') ?? '');
+      async handle(r, access) {
+        const id = runId(r);
+        const key = r.string('key', { required: true });
+        await tracking.guardRun(access, id, 'write');
+        await tracking.setTag(id, key, r.string('value') ?? '');
         return empty;
       },
     },
     {
       path: '/runs/delete-tag',
       methods: ['POST'],
-      async handle(r) {
-        await tracking.deleteTag(runId(r), r.string('key', { required: true }));
+      async handle(r, access) {
+        const id = runId(r);
+        const key = r.string('key', { required: true });
+        await tracking.guardRun(access, id, 'write');
+        await tracking.deleteTag(id, key);
         return empty;
       },
     },
     {
       path: '/runs/log-batch',
       methods: ['POST'],
-      async handle(r) {
+      async handle(r, access) {
         const id = runId(r);
         const metrics = r.messages('metrics').map(metricOf);
         const params = r.messages('params').map((p) => ({ key: p.string('key', { required: true }), value: p.string('value') ?? '' }));
+        await tracking.guardRun(access, id, 'write');
         await tracking.logBatch({ runId: id, metrics, params, tags: tagsOf(r) });
         return empty;
       },
@@ -231,7 +269,7 @@ export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): 
     {
       path: '/runs/log-inputs',
       methods: ['POST'],
-      async handle(r) {
+      async handle(r, access) {
         const id = runId(r);
         const datasets: DatasetInput[] = r.messages('datasets').map((d) => {
           const ds = d.message('dataset');
@@ -250,6 +288,7 @@ export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): 
             },
           };
         });
+        await tracking.guardRun(access, id, 'write');
         await tracking.logInputs(id, datasets);
         return empty;
       },
@@ -257,16 +296,20 @@ export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): 
     {
       path: '/runs/log-model',
       methods: ['POST'],
-      async handle(r) {
-        await tracking.recordLoggedModel(runId(r), r.string('model_json', { required: true }));
+      async handle(r, access) {
+        const id = runId(r);
+        const modelJson = r.string('model_json', { required: true });
+        await tracking.guardRun(access, id, 'write');
+        await tracking.recordLoggedModel(id, modelJson);
         return empty;
       },
     },
     {
       path: '/runs/search',
       methods: ['POST', 'GET'],
-      async handle(r) {
+      async handle(r, access) {
         const page = await tracking.searchRuns({
+          access,
           experimentIds: r.strings('experiment_ids'),
           filter: r.string('filter'),
           runViewType: r.enumOf('run_view_type', VIEW_TYPES),
@@ -284,9 +327,11 @@ export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): 
     {
       path: '/metrics/get-history',
       methods: ['GET'],
-      async handle(r) {
+      async handle(r, access) {
+        const id = runId(r);
+        await tracking.guardRun(access, id, 'read');
         const page = await tracking.getMetricHistory({
-          runId: runId(r),
+          runId: id,
           key: r.string('metric_key', { required: true }),
           maxResults: r.int64('max_results'),
           pageToken: r.string('page_token'),
@@ -300,9 +345,10 @@ export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): 
     {
       path: '/metrics/get-history-bulk-interval',
       methods: ['GET'],
-      async handle(r) {
+      async handle(r, access) {
         const runIds = r.strings('run_ids');
         if (runIds.length === 0) throw new DomainError('INVALID_INPUT', `Missing value for required parameter 'run_ids'. See the API docs for more information about request parameters.`);
+        await tracking.guardRuns(access, runIds.slice(0, 1000), 'read');
         const points = await tracking.getMetricHistoryBulkInterval({
           runIds,
           key: r.string('metric_key', { required: true }),
@@ -317,8 +363,10 @@ export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): 
     {
       path: '/artifacts/list',
       methods: ['GET'],
-      async handle(r) {
-        const run = await tracking.getRun(runId(r));
+      async handle(r, access) {
+        const id = runId(r);
+        await tracking.guardRun(access, id, 'read');
+        const run = await tracking.getRun(id);
         return listRunArtifacts(artifacts, run.info.artifactUri, r.string('path') ?? '');
       },
     },
