@@ -9,6 +9,8 @@ import type { ServingMetrics } from './domains/serving/metrics.js';
 const METRICS_REQ = 'flywheel:metrics-req';
 const METRICS_RES = 'flywheel:metrics-res';
 const LISTENING = 'flywheel:listening';
+/** A worker changed a deployment: the primary tells the others, which refresh at once. */
+const DEPLOYMENTS_CHANGED = 'flywheel:deployments-changed';
 
 /** A worker that dies sooner than this after its start counts as a crash loop. */
 const MIN_UPTIME_MS = 5_000;
@@ -68,6 +70,11 @@ async function startWorker(config: Config, opts: BuildOptions & { handleSignals?
     });
   };
   const server = await startServer(config, { ...opts, migrate: false, refresh: true, metricsText });
+  const { deployments } = server.services;
+  deployments.onChange((name) => process.send?.({ type: DEPLOYMENTS_CHANGED, text: name }));
+  process.on('message', (m: Message) => {
+    if (m?.type === DEPLOYMENTS_CHANGED) deployments.refresh().catch((err: unknown) => server.logger.warn({ err }, 'deployment refresh failed'));
+  });
   AggregatorRegistry.setRegistries([server.metrics.registry]);
   registered = true;
   process.send!({ type: LISTENING, address: server.url });
@@ -105,6 +112,8 @@ async function startPrimary(config: Config, opts: BuildOptions & { handleSignals
           url = m.address;
           resolveUrl(url);
         }
+      } else if (m?.type === DEPLOYMENTS_CHANGED) {
+        for (const other of Object.values(cluster.workers ?? {})) if (other && other !== w && other.isConnected()) other.send({ type: DEPLOYMENTS_CHANGED, text: m.text });
       } else if (m?.type === METRICS_REQ && m.id !== undefined) {
         aggregator.clusterMetrics().then(
           (text) => w.isConnected() && w.send({ type: METRICS_RES, id: m.id, text }),

@@ -128,6 +128,9 @@ export interface DeploymentsDeps {
 
 /** A deployment whose revision failed to load is tried again by `refresh()` after this long (ms) unless its revision changes. */
 const RETRY_BROKEN_MS = 60_000;
+/** How long a name missing from the store is not looked up again (ms), and how many are remembered. */
+const ABSENT_TTL_MS = 1000;
+const MAX_ABSENT = 10_000;
 const MAX_TIMEOUT_MS = 600_000; // 10 min
 
 const invalid = (msg: string) => new DomainError('INVALID_INPUT', msg);
@@ -250,6 +253,9 @@ export class DeploymentsService {
   private started = false;
   private readonly maxModelBytes: number;
   private readonly http: HttpModelRuntime;
+  private readonly listeners: ((name: string) => void)[] = [];
+  /** Names recently looked up in the store and not found there (ms of the lookup): misses stay cheap. */
+  private readonly absent = new Map<string, number>();
 
   constructor(private readonly deps: DeploymentsDeps) {
     this.repo = deps.repo;
@@ -298,6 +304,52 @@ export class DeploymentsService {
     });
   }
 
+  /**
+   * Calls `listener` after this process changed a deployment (created, updated, rolled back,
+   * deleted), so the other processes of a cluster can refresh at once instead of at their next tick.
+   */
+  onChange(listener: (name: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(name: string): void {
+    this.absent.delete(name);
+    for (const l of this.listeners) {
+      try {
+        l(name);
+      } catch {
+        /* a listener's failure is not the change's */
+      }
+    }
+  }
+
+  /**
+   * The routing table for `name`, loading it from the store when this process does not serve it
+   * yet — another process created it since the last refresh. A name the store does not have is
+   * remembered for a second, so requests for unknown deployments do not each cost a query.
+   */
+  async tableOrLoad(name: string): Promise<RoutingTable> {
+    const t = this.tables.get(name);
+    if (t) return t;
+    if (!this.broken.has(name)) {
+      const missedAt = this.absent.get(name);
+      if (missedAt === undefined || this.deps.clock.now() - missedAt > ABSENT_TTL_MS) {
+        await this.mutex.run(async () => {
+          if (this.tables.has(name)) return;
+          const d = await this.repo.getDeployment(name);
+          const rev = d ? await this.repo.getRevision(name, d.current_revision) : undefined;
+          if (!rev) {
+            if (this.absent.size >= MAX_ABSENT) this.absent.clear();
+            this.absent.set(name, this.deps.clock.now());
+            return;
+          }
+          await this.load(name, rev);
+        });
+      }
+    }
+    return this.table(name);
+  }
+
   /** True once `start()` has run. */
   get ready(): boolean {
     return this.started;
@@ -331,6 +383,7 @@ export class DeploymentsService {
       }
       this.tables.set(input.name, table);
       this.broken.delete(input.name);
+      this.changed(input.name);
       return { name: input.name, revision: 1, config, createdAt: now, updatedAt: now, createdBy: input.createdBy ?? null };
     });
   }
@@ -381,6 +434,7 @@ export class DeploymentsService {
       const table = this.tables.get(name);
       this.tables.delete(name);
       this.broken.delete(name);
+      this.changed(name);
       if (table) await this.releaseTable(table);
     });
   }
@@ -462,6 +516,7 @@ export class DeploymentsService {
     const previous = this.tables.get(name);
     this.tables.set(name, next); // the switch: one assignment, no request sees a half-built table
     this.broken.delete(name);
+    this.changed(name);
     if (previous) await this.releaseTable(previous);
     return this.get(name);
   }

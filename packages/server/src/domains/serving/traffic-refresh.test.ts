@@ -118,5 +118,19 @@ for (const dialect of DIALECTS) {
       assert.equal(failures, 0);
       assert.deepEqual(seen, new Set(['1', '2']));
     });
+    test('a deployment another replica just created is loaded on the first request for it; changes are announced', async () => {
+      const announced: string[] = [];
+      a.deployments.onChange((name) => announced.push(name));
+      await a.deployments.create({ name: 'fresh', config: { variants: [variant('main', '2')] } });
+      assert.deepEqual(announced, ['fresh']);
+      assert.throws(() => b.deployments.table('fresh'), (e: unknown) => e instanceof DomainError && e.code === 'NOT_FOUND', 'not served before a refresh or a request');
+      const table = await b.deployments.tableOrLoad('fresh');
+      assert.equal(table.revision, 1);
+      assert.equal(await b.versionOf('fresh', 'main'), '2');
+      await assert.rejects(b.deployments.tableOrLoad('never-made'), (e: unknown) => e instanceof DomainError && e.code === 'NOT_FOUND');
+      await a.deployments.update('fresh', { variants: [variant('main', '1')] });
+      await a.deployments.delete('fresh');
+      assert.deepEqual(announced, ['fresh', 'fresh', 'fresh']);
+    });
   });
 }
