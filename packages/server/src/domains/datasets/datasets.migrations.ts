@@ -35,5 +35,14 @@ export const datasetsMigrations: DomainMigrations = (dialect) => {
         await sql`CREATE INDEX dataset_versions_content_hash ON dataset_versions (content_hash)`.execute(db);
       },
     },
+    // Issue 6: a dataset is owned by a team and private to it or internal; its versions inherit.
+    // No foreign key to teams: the domain's tables migrate (and test) without org's; teams are never deleted.
+    '0612_datasets_ownership': {
+      async up(db: Kysely<unknown>) {
+        await sql`ALTER TABLE named_datasets ADD COLUMN owner_team INTEGER`.execute(db);
+        await sql`ALTER TABLE named_datasets ADD COLUMN visibility TEXT NOT NULL DEFAULT 'internal' CHECK (visibility IN ('private', 'internal'))`.execute(db);
+        await sql`CREATE INDEX named_datasets_owner_team ON named_datasets (owner_team)`.execute(db);
+      },
+    },
   };
 };

@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { loadTeamTree, type ReadScope, type TeamLink } from '../org/access.js';
 import type { DialectName } from '../../store/index.js';
 import type { DatasetVersionRow, DatasetsTables, NamedDatasetRow } from './datasets.tables.js';
 
@@ -20,7 +21,7 @@ export class DatasetsRepository {
     return this.db.transaction().execute((trx) => fn(new DatasetsRepository(trx, this.dialect)));
   }
 
-  async insertDataset(row: Omit<NamedDatasetRow, 'id'>): Promise<number> {
+  async insertDataset(row: Omit<NamedDatasetRow, 'id' | 'visibility' | 'owner_team'> & Partial<Pick<NamedDatasetRow, 'owner_team' | 'visibility'>>): Promise<number> {
     const r = await this.db.insertInto('named_datasets').values(row).returning('id').executeTakeFirstOrThrow();
     return r.id;
   }
@@ -29,8 +30,22 @@ export class DatasetsRepository {
     return this.db.selectFrom('named_datasets').selectAll().where('name', '=', name).executeTakeFirst();
   }
 
-  listDatasets(offset: number, limit: number): Promise<NamedDatasetRow[]> {
-    return this.db.selectFrom('named_datasets').selectAll().orderBy('name').limit(limit).offset(offset).execute();
+  /** The datasets `scope` may read (all without one), by name. */
+  listDatasets(offset: number, limit: number, scope?: ReadScope): Promise<NamedDatasetRow[]> {
+    let q = this.db.selectFrom('named_datasets').selectAll();
+    if (scope && !scope.all) {
+      q = q.where((eb) => {
+        const ors: Expression<SqlBool>[] = [];
+        if (scope.internal) ors.push(eb('visibility', '=', 'internal'));
+        if (scope.teams.length) ors.push(eb('owner_team', 'in', scope.teams));
+        return ors.length ? eb.or(ors) : sql<SqlBool>`1 = 0`;
+      });
+    }
+    return q.orderBy('name').limit(limit).offset(offset).execute();
+  }
+
+  teamTree(): Promise<TeamLink[]> {
+    return loadTeamTree(this.db as Kysely<unknown>);
   }
 
   async latestVersions(ids: readonly number[]): Promise<Map<number, number>> {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
   CreateDatasetRequest,
@@ -14,8 +14,20 @@ import {
 } from '@flywheel/contract';
 import { contentDisposition } from '../../artifacts/index.js';
 import type { DatasetsService } from './datasets.service.js';
+import { accessOf, type AnonymousMode } from '../org/access.js';
 
-const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 413: ErrorResponse };
+const errors = { 400: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 413: ErrorResponse };
+
+/** A dataset with its owner (issue 6): `ownerTeam` is the owning team's id (null: shared), `visibility` private or internal. */
+const OwnedDataset = Type.Object({
+  ...Dataset.properties,
+  ownerTeam: Type.Union([Type.Integer(), Type.Null()]),
+  visibility: Type.Union([Type.Literal('private'), Type.Literal('internal')]),
+});
+const Ownership = {
+  ownerTeam: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "The owning team's name or id (default: the creator's only team)" })),
+  visibility: Type.Optional(Type.Union([Type.Literal('private'), Type.Literal('internal')], { description: 'private (default with an owner team): the team and teams above it; internal: everyone logged in' })),
+};
 const tags = ['datasets'];
 
 /** Content types whose body is a data file, streamed to the service untouched. */
@@ -40,8 +52,17 @@ const isStream = (body: unknown): body is Readable => typeof (body as { pipe?: u
 const mimeOf = (header: string | undefined) => (header ?? '').split(';')[0]!.trim().toLowerCase();
 
 /** The native datasets API under /api/v1/datasets. Register it in its own plugin scope (it adds content-type parsers). */
-export async function datasetsRoutes(app: FastifyInstance, deps: { datasets: DatasetsService }): Promise<void> {
+export async function datasetsRoutes(app: FastifyInstance, deps: { datasets: DatasetsService; anonymous?: AnonymousMode }): Promise<void> {
   const { datasets } = deps;
+  const anonymous = deps.anonymous ?? 'full';
+  const access = (req: FastifyRequest) => accessOf(req, anonymous, () => datasets.teamTree());
+  // Every route on one dataset checks its caller against the dataset's owner (org/ACCESS.md);
+  // registering a version decides in its handler (it may create the dataset).
+  app.addHook('preHandler', async (req) => {
+    const name = (req.params as { name?: unknown } | undefined)?.name;
+    if (typeof name !== 'string' || (req.method === 'POST' && req.routeOptions.url === '/api/v1/datasets/:name/versions')) return;
+    await datasets.guardDataset(access(req), name, req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'write');
+  });
 
   // Uploads are streamed to a temp file by the service, never buffered here.
   app.addContentTypeParser(Object.keys(FILE_TYPES), (_req, payload, done) => done(null, payload));
@@ -51,23 +72,28 @@ export async function datasetsRoutes(app: FastifyInstance, deps: { datasets: Dat
       tags,
       summary: 'List datasets by name',
       querystring: Paging,
-      response: { 200: Type.Object({ datasets: Type.Array(Dataset), nextPageToken: Type.Optional(Type.String()) }), ...errors },
+      response: { 200: Type.Object({ datasets: Type.Array(OwnedDataset), nextPageToken: Type.Optional(Type.String()) }), ...errors },
     },
   }, async (req) => {
     const q = req.query as { maxResults?: number; pageToken?: string };
-    const page = await datasets.listDatasets(q);
+    const page = await datasets.listDatasets({ ...q, access: access(req) });
     return { datasets: page.items, ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
   });
 
   app.post('/api/v1/datasets', {
-    schema: { tags, summary: 'Create a dataset', body: CreateDatasetRequest, response: { 201: Dataset, ...errors } },
+    schema: {
+      tags,
+      summary: 'Create a dataset',
+      body: Type.Object({ ...CreateDatasetRequest.properties, ...Ownership }, { additionalProperties: false }),
+      response: { 201: OwnedDataset, ...errors },
+    },
   }, async (req, reply) => {
-    const b = req.body as { name: string; description?: string };
-    return reply.status(201).send(await datasets.createDataset(b.name, b.description));
+    const b = req.body as { name: string; description?: string; ownerTeam?: string; visibility?: string };
+    return reply.status(201).send(await datasets.createDataset(b.name, b.description, { ownerTeam: b.ownerTeam, visibility: b.visibility, access: access(req) }));
   });
 
   app.get('/api/v1/datasets/:name', {
-    schema: { tags, summary: 'Get a dataset', params: NameParams, response: { 200: Dataset, ...errors } },
+    schema: { tags, summary: 'Get a dataset', params: NameParams, response: { 200: OwnedDataset, ...errors } },
   }, async (req) => datasets.getDataset((req.params as { name: string }).name));
 
   app.get('/api/v1/datasets/:name/versions', {
@@ -104,12 +130,15 @@ export async function datasetsRoutes(app: FastifyInstance, deps: { datasets: Dat
         filename: Type.Optional(Type.String({ maxLength: L.filenameMaxLength })),
         sourceUri: Type.Optional(Type.String({ maxLength: L.sourceUriMaxLength })),
         createdBy: Type.Optional(Type.String({ maxLength: L.createdByMaxLength })),
+        ...Ownership,
       }),
       response: { 200: RegisterVersionResponse, 201: RegisterVersionResponse, ...errors },
     },
   }, async (req, reply) => {
     const name = (req.params as { name: string }).name;
-    const q = req.query as { format?: string; filename?: string; sourceUri?: string; createdBy?: string };
+    const q = req.query as { format?: string; filename?: string; sourceUri?: string; createdBy?: string; ownerTeam?: string; visibility?: string };
+    // An existing dataset needs a writing role; a new one is owned as a create would own it.
+    const owner = await datasets.ownerForRegistration(access(req), name, { ownerTeam: q.ownerTeam, visibility: q.visibility });
     const mime = mimeOf(req.headers['content-type']);
     let result;
     if (mime in FILE_TYPES) {
@@ -126,6 +155,7 @@ export async function datasetsRoutes(app: FastifyInstance, deps: { datasets: Dat
           format: q.format ?? FILE_TYPES[mime],
           sourceUri: q.sourceUri,
           createdBy: q.createdBy,
+          owner,
         });
       } catch (e) {
         // The unread rest of an oversized body is not worth waiting for: close after the answer.
@@ -147,6 +177,7 @@ export async function datasetsRoutes(app: FastifyInstance, deps: { datasets: Dat
         contentHash: b.contentHash,
         datasheet: b.datasheet,
         createdBy: q.createdBy,
+        owner,
       });
     } else {
       throw new DomainError('INVALID_INPUT', `Invalid content-type '${mime || '(none)'}': upload a file as text/csv, application/vnd.apache.parquet or application/octet-stream, or send application/json {uri}.`);

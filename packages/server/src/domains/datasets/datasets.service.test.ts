@@ -49,7 +49,7 @@ for (const dialect of DIALECTS) {
 
     test('datasets: create, duplicate, bad name, list with paging', async () => {
       const d = await svc.createDataset('iris', 'Fisher 1936');
-      assert.deepEqual(d, { name: 'iris', description: 'Fisher 1936', createdAt: now, updatedAt: now, latestVersion: null });
+      assert.deepEqual(d, { name: 'iris', description: 'Fisher 1936', createdAt: now, updatedAt: now, latestVersion: null, ownerTeam: null, visibility: 'internal' });
       await rejectsWith(svc.createDataset('iris'), 'ALREADY_EXISTS', /'iris' already exists/);
       await rejectsWith(svc.createDataset('-bad'), 'INVALID_INPUT', /Invalid name '-bad'/);
       await rejectsWith(svc.createDataset('a/b'), 'INVALID_INPUT', /Invalid name/);

@@ -20,6 +20,7 @@ import { normalizeArtifactPath } from '../../artifacts/index.js';
 import type { Clock } from '../../lib/clock.js';
 import { decodePageToken, encodePageToken } from '../../lib/paging.js';
 import { isUniqueViolation } from '../../store/index.js';
+import type { Access, Need, Owned } from '../org/access.js';
 import { profileCsvFile, profileParquetFile, type FileProfile } from './dataset-readers.js';
 import type { DatasetsRepository } from './datasets.repository.js';
 import type { DatasetVersionRow, NamedDatasetRow } from './datasets.tables.js';
@@ -99,6 +100,8 @@ export interface RegisterVersionInput {
   sourceUri?: string | undefined;
   datasheet?: unknown;
   createdBy?: string | undefined;
+  /** The owner of the dataset when this registration creates it (see {@link DatasetsService.ownerForRegistration}). */
+  owner?: Owned | undefined;
 }
 
 export interface RegisterUriInput {
@@ -110,6 +113,7 @@ export interface RegisterUriInput {
   profile?: DatasetProfile | undefined;
   datasheet?: unknown;
   createdBy?: string | undefined;
+  owner?: Owned | undefined;
 }
 
 export interface RegisterResult {
@@ -124,9 +128,24 @@ const notFoundDataset = (name: string) => new DomainError('NOT_FOUND', `Dataset 
 const notFoundVersion = (name: string, v: number | 'latest') =>
   new DomainError('NOT_FOUND', v === 'latest' ? `Dataset '${name}' has no versions.` : `Version ${v} of dataset '${name}' not found.`);
 
-function toDataset(row: NamedDatasetRow, latest: number | undefined): Dataset {
-  return { name: row.name, description: row.description, createdAt: row.created_at, updatedAt: row.updated_at, latestVersion: latest ?? null };
+/** A dataset with its owner team (id; null: shared) and visibility (issue 6). */
+export type OwnedDataset = Dataset & { ownerTeam: number | null; visibility: 'private' | 'internal' };
+
+function toDataset(row: NamedDatasetRow, latest: number | undefined): OwnedDataset {
+  return {
+    name: row.name,
+    description: row.description,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    latestVersion: latest ?? null,
+    ...ownedOf(row),
+  };
 }
+
+const ownedOf = (row: NamedDatasetRow): Owned => ({
+  ownerTeam: row.owner_team === null ? null : Number(row.owner_team),
+  visibility: row.visibility === 'private' ? 'private' : 'internal',
+});
 
 const parseJson = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
 
@@ -203,12 +222,17 @@ export class DatasetsService {
 
   // ---- datasets ------------------------------------------------------------------------------
 
-  async createDataset(name: string, description?: string): Promise<Dataset> {
+  /**
+   * Creates a dataset owned by `opts.ownerTeam` (a team name or id; else the creator's only team —
+   * org/ACCESS.md) with `opts.visibility`. Without `access` (internal callers): unowned, internal.
+   */
+  async createDataset(name: string, description?: string, opts: { ownerTeam?: string | undefined; visibility?: string | undefined; access?: Access | undefined } = {}): Promise<OwnedDataset> {
     validateDatasetName(name);
     const desc = validateOptionalText(description, 'description', L.descriptionMaxLength) ?? '';
+    const owned = opts.access ? await opts.access.ownerForCreate({ team: opts.ownerTeam, visibility: opts.visibility }, { team: 'ownerTeam', visibility: 'visibility' }) : undefined;
     const now = this.clock.now();
     try {
-      await this.repo.insertDataset({ name, description: desc, created_at: now, updated_at: now });
+      await this.repo.insertDataset({ name, description: desc, created_at: now, updated_at: now, ...(owned ? { owner_team: owned.ownerTeam, visibility: owned.visibility } : {}) });
     } catch (e) {
       if (isUniqueViolation(e)) throw new DomainError('ALREADY_EXISTS', `Dataset '${name}' already exists.`);
       throw e;
@@ -216,16 +240,50 @@ export class DatasetsService {
     return this.getDataset(name);
   }
 
-  async getDataset(name: string): Promise<Dataset> {
+  // ---- access (issue 6) ----------------------------------------------------------------------
+
+  /**
+   * Throws NOT_FOUND when `access` may not see the dataset (and its versions, files, datasheets),
+   * NOT_ALLOWED when it may see but not do `need`. No `access` or an unrestricted one costs nothing.
+   */
+  async guardDataset(access: Access | undefined, name: string, need: Need): Promise<void> {
+    if (!access || access.unrestricted) return;
+    validateDatasetName(name);
+    const row = await this.repo.getDatasetByName(name);
+    await access.require(row && ownedOf(row), need, `dataset '${name}'`, () => notFoundDataset(name));
+  }
+
+  /**
+   * Before registering a version: an existing dataset needs a writing role of the caller; a new
+   * one is created owned as {@link createDataset} would (the returned owner goes into the registration).
+   */
+  async ownerForRegistration(access: Access | undefined, name: string, requested: { ownerTeam?: string | undefined; visibility?: string | undefined }): Promise<Owned | undefined> {
+    if (!access) return undefined;
+    validateDatasetName(name);
+    const row = await this.repo.getDatasetByName(name);
+    if (row) {
+      if (!access.unrestricted) await access.require(ownedOf(row), 'write', `dataset '${name}'`, () => notFoundDataset(name));
+      return undefined;
+    }
+    return access.ownerForCreate({ team: requested.ownerTeam, visibility: requested.visibility }, { team: 'ownerTeam', visibility: 'visibility' });
+  }
+
+  /** The team tree, for {@link Access}. */
+  teamTree() {
+    return this.repo.teamTree();
+  }
+
+  async getDataset(name: string): Promise<OwnedDataset> {
     const row = await this.datasetRow(name);
     const latest = await this.repo.latestVersions([row.id]);
     return toDataset(row, latest.get(row.id));
   }
 
-  async listDatasets(opts: { maxResults?: number | undefined; pageToken?: string | undefined } = {}): Promise<Page<Dataset>> {
+  async listDatasets(opts: { maxResults?: number | undefined; pageToken?: string | undefined; access?: Access | undefined } = {}): Promise<Page<OwnedDataset>> {
     const limit = validateMaxResults(opts.maxResults);
     const offset = decodePageToken(opts.pageToken, 'pageToken');
-    const rows = await this.repo.listDatasets(offset, limit + 1);
+    const scope = opts.access && !opts.access.unrestricted ? await opts.access.scope() : undefined;
+    const rows = await this.repo.listDatasets(offset, limit + 1, scope);
     const page = rows.slice(0, limit);
     const latest = await this.repo.latestVersions(page.map((r) => r.id));
     return { items: page.map((r) => toDataset(r, latest.get(r.id))), nextPageToken: rows.length > limit ? encodePageToken(offset + limit) : undefined };
@@ -302,7 +360,7 @@ export class DatasetsService {
         };
         try {
           await this.artifacts.put(artifactPath, createReadStream(path));
-          await this.insertVersion(name, ds, row, now);
+          await this.insertVersion(name, ds, row, now, input.owner);
         } catch (e) {
           // Nothing refers to what this request wrote: remove its own folder, and only that.
           await this.artifacts.delete(artifactPath.slice(0, artifactPath.lastIndexOf('/'))).catch(() => undefined);
@@ -316,10 +374,11 @@ export class DatasetsService {
   }
 
   /** Inserts the version (and its dataset, when new) in one transaction. */
-  private async insertVersion(name: string, ds: NamedDatasetRow | undefined, row: DatasetVersionRow, now: number): Promise<void> {
+  private async insertVersion(name: string, ds: NamedDatasetRow | undefined, row: DatasetVersionRow, now: number, owner: Owned | undefined): Promise<void> {
     try {
       await this.repo.transaction(async (repo) => {
-        const id = ds?.id ?? (await repo.insertDataset({ name, description: '', created_at: now, updated_at: now }));
+        const owned = owner ? { owner_team: owner.ownerTeam, visibility: owner.visibility } : {};
+        const id = ds?.id ?? (await repo.insertDataset({ name, description: '', created_at: now, updated_at: now, ...owned }));
         await repo.insertVersion({ ...row, dataset_id: id });
         if (ds) await repo.touchDataset(id, now);
       });
@@ -365,7 +424,7 @@ export class DatasetsService {
         created_at: now,
         created_by: createdBy,
       };
-      await this.insertVersion(name, ds, row, now);
+      await this.insertVersion(name, ds, row, now, input.owner);
       return { created: true, version: toVersion(name, row) };
     });
   }

@@ -7,6 +7,9 @@ export interface NamedDatasetTable {
   description: string;
   created_at: number;
   updated_at: number;
+  /** teams.id; null: shared (legacy, anonymous) */
+  owner_team: number | null;
+  visibility: Generated<string>;
 }
 export type NamedDatasetRow = Selectable<NamedDatasetTable>;
 
