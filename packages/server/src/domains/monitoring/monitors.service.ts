@@ -105,7 +105,6 @@ export class MonitorsService {
   async evaluate(id: string, window: unknown): Promise<MonitorEvaluation> {
     const m = await this.get(id);
     const { since, until } = parseRange(window, 'window');
-    const reference = await this.reference(m);
     const all = new ColumnBuilder(m);
     const byVariant = new Map<string, ColumnBuilder>();
     for await (const page of this.deps.actuals.joined(m.deployment, { since, until, includeUnlabeled: true, inputs: true })) {
@@ -121,6 +120,8 @@ export class MonitorsService {
     let overall: MonitorReport | null = null;
     const variants: Record<string, MonitorReport> = {};
     if (all.rowCount > 0) {
+      // Only now: an empty window needs no reference (and a missing one is no reason to fail it).
+      const reference = await this.reference(m);
       overall = buildReport(reference, all.table(), this.options(m, reference, all.table()));
       points.push(...reportPoints(overall, { ...base, variant: null }));
       for (const [variant, b] of [...byVariant].sort(([a], [c]) => (a < c ? -1 : 1))) {
