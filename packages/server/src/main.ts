@@ -29,13 +29,15 @@ import {
 } from './domains/serving/index.js';
 import { ActualsRepository, ActualsService, PredictionsTableSource, monitoringMigrations, monitoringRoutes } from './domains/monitoring/index.js';
 import { OrgRepository, OrgService, TeamsService, orgMigrations, orgRoutes } from './domains/org/index.js';
+import { AuditRepository, AuditService, auditMigrations, auditRoutes } from './domains/audit/index.js';
+import { ProjectsRepository, ProjectsService, noMonitoringEvidence, orgTeamEvidence, projectsMigrations, projectsRoutes, registryModelEvidence } from './domains/projects/index.js';
 import { anonymousDefault, registerAuth } from './http/auth.js';
 import type { DatasetVersion } from '@flywheel/contract';
 import { systemClock, type Clock } from './lib/clock.js';
 import { VERSION } from './version.js';
 
 /** Every domain's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS = [trackingMigrations, registryMigrations, datasetsMigrations, servingMigrations, monitoringMigrations, orgMigrations];
+export const MIGRATIONS = [trackingMigrations, registryMigrations, datasetsMigrations, servingMigrations, monitoringMigrations, orgMigrations, auditMigrations, projectsMigrations];
 
 export interface Platform {
   app: FastifyInstance;
@@ -51,6 +53,8 @@ export interface Platform {
     actuals: ActualsService;
     org: OrgService;
     teams: TeamsService;
+    audit: AuditService;
+    projects: ProjectsService;
   };
   logger: Logger;
   /** Prometheus metrics of this process (served at /metrics). */
@@ -199,6 +203,15 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   const orgRepo = new OrgRepository(store.tables(), store.dialect);
   const org = new OrgService({ repo: orgRepo, clock });
   const teams = new TeamsService({ repo: orgRepo, clock });
+  const audit = new AuditService({ repo: new AuditRepository(store.tables(), store.dialect), clock });
+  const projects = new ProjectsService({
+    repo: new ProjectsRepository(store.tables(), store.dialect),
+    audit,
+    clock,
+    models: registryModelEvidence(registry),
+    teams: orgTeamEvidence(org, teams),
+    monitoring: noMonitoringEvidence,
+  });
   // Other processes (cluster workers, gateways, the server that owns the store) change deployments:
   // re-read the ones whose revision moved. One pass at a time; a failed pass is retried next tick.
   let refreshTimer: NodeJS.Timeout | undefined;
@@ -238,6 +251,8 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     // Own scope: actuals uploads add a text/csv parser.
     await app.register(async (scope) => monitoringRoutes(scope, { actuals }));
     await app.register(async (scope) => orgRoutes(scope, { org, teams }));
+    await app.register(async (scope) => projectsRoutes(scope, { projects }));
+    await app.register(async (scope) => auditRoutes(scope, { audit }));
   }
   const servingDeps = { deployments, predictions: { log: predictionLog, repo: predictionRepo, shadow: new ShadowRepository(store.tables(), store.dialect) }, metrics };
   // Own scope: the gateway answers in the Open Inference Protocol's and MLflow's error shapes.
@@ -259,7 +274,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     app,
     store,
     artifacts,
-    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, org, teams },
+    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, org, teams, audit, projects },
     logger,
     metrics,
     close() {

@@ -31,7 +31,8 @@ for (const dialect of DIALECTS) {
     after(() => fw.dispose());
 
     test('a project climbs idea → poc → pilot → production only as its gates pass; each refusal lists what is missing', async () => {
-      const { projects, registry, org, teams } = { projects: fw.projects, ...fw.services };
+      const { registry, org, teams } = fw.services;
+      const projects = fw.projects;
       const created = await projects.create(ctx, { name: 'churn', description: 'Who leaves next month', businessCase: { riskRating: 'medium' } });
       assert.equal(created.stage, 'idea');
       assert.equal(created.businessCase.riskRating, 'medium');

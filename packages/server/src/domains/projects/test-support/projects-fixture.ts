@@ -1,10 +1,8 @@
-import { MIGRATIONS } from '../../../main.js';
-import { migrateToLatest } from '../../../store/index.js';
 import { createTestPlatform } from '../../../test-support/platform.js';
 import type { DialectName } from '../../../store/index.js';
 import type { Principal } from '../../org/index.js';
-import { AuditRepository, AuditService, auditMigrations, type AuditLog } from '../../audit/index.js';
-import { ProjectsRepository, ProjectsService, orgTeamEvidence, projectsMigrations, registryModelEvidence, type MonitoringEvidence } from '../index.js';
+import { AuditRepository, AuditService, type AuditLog } from '../../audit/index.js';
+import { ProjectsRepository, ProjectsService, orgTeamEvidence, registryModelEvidence, type MonitoringEvidence } from '../index.js';
 
 /**
  * The MonitoringEvidence port's test double: monitors are not built yet, so the test says which
@@ -24,9 +22,6 @@ export async function createProjectsPlatform(dialect: DialectName, opts: { audit
   let now = Date.UTC(2026, 0, 10);
   const clock = { now: () => now };
   const platform = await createTestPlatform(dialect, { clock });
-  // Once main.ts lists these migrations, they are already run.
-  const extra = [auditMigrations, projectsMigrations].filter((m) => !MIGRATIONS.includes(m));
-  await migrateToLatest(platform.store, [...MIGRATIONS, ...extra]);
   const audit = new AuditService({ repo: new AuditRepository(platform.store.tables(), platform.store.dialect), clock });
   const monitoring = new FixedMonitoringEvidence();
   const { registry, org, teams } = platform.services;
