@@ -93,6 +93,7 @@ export function validateAlertRule(body: unknown, actionTypes: readonly string[])
   if (unknown !== undefined) throw invalid(`${unknown} is not a known field of an alert rule`);
   if (o.name === undefined) throw invalid('name is required');
   const name = str(o.name, 'name', 100);
+  if (name === 'history') throw invalid("name 'history' is reserved (GET /api/v1/alerts/history)");
   if (!NAME.test(name)) throw invalid(`name must start with a letter or digit and use only letters, digits, '.', '_' and '-'; got '${name}'`);
   if (o.metric === undefined) throw invalid('metric is required');
   if (o.condition === undefined) throw invalid('condition is required');
