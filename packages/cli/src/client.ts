@@ -9,18 +9,29 @@ export class CliError extends Error {
 
 /**
  * A small client for the native API. The server URL comes from `--url`, then `FLYWHEEL_URL`,
- * then http://127.0.0.1:5000.
+ * then http://127.0.0.1:5000. Credentials: `FLYWHEEL_TOKEN`, else the token `flywheel login` saved
+ * for that URL in the profile, else none (a loopback server lets anonymous callers in by default).
  */
 export class ApiClient {
   readonly baseUrl: string;
+  private token: Promise<string | undefined> | undefined;
   constructor(url?: string) {
     this.baseUrl = (url || process.env.FLYWHEEL_URL || 'http://127.0.0.1:5000').replace(/\/+$/, '');
+  }
+
+  private credentials(): Promise<string | undefined> {
+    this.token ??= process.env.FLYWHEEL_TOKEN
+      ? Promise.resolve(process.env.FLYWHEEL_TOKEN)
+      : import('./profile.js').then(({ tokenFor }) => tokenFor(this.baseUrl));
+    return this.token;
   }
 
   async request<T>(method: string, path: string, opts: { query?: Record<string, string | undefined>; json?: unknown; body?: RequestInit['body']; contentType?: string } = {}): Promise<T> {
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const headers: Record<string, string> = {};
+    const token = await this.credentials();
+    if (token) headers.authorization = `Bearer ${token}`;
     let body: RequestInit['body'] | undefined;
     if (opts.json !== undefined) {
       headers['content-type'] = 'application/json';

@@ -12,7 +12,7 @@ import { createApp } from '../../server/src/http/app.js';
 import { registerAuth } from '../../server/src/http/auth.js';
 import { OrgRepository, OrgService, orgMigrations, orgRoutes, TeamsService } from '../../server/src/domains/org/index.js';
 import { createTestStore, DIALECTS } from '../../server/src/store/test-support/stores.js';
-import { CliError } from './client.js';
+import { ApiClient, CliError } from './client.js';
 import { loginCommand, profilePath, readProfile, tokenFor } from './login.command.js';
 
 const stdinOf = (text: string) => () => ({ stdin: Object.assign(Readable.from([Buffer.from(text)]), { isTTY: false }), stderr: process.stderr });
@@ -69,6 +69,17 @@ for (const dialect of DIALECTS) {
       const me = await fetch(`${url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(me.status, 200);
       assert.equal(((await me.json()) as { username: string }).username, 'ada');
+      // Every other command's client sends the saved token for the URL it talks to.
+      const saved = process.env.XDG_CONFIG_HOME;
+      process.env.XDG_CONFIG_HOME = join(dir, 'cfg');
+      try {
+        assert.equal((await new ApiClient(url).request<{ username: string }>('GET', '/api/v1/auth/me')).username, 'ada');
+        process.env.XDG_CONFIG_HOME = join(dir, 'nowhere');
+        await assert.rejects(new ApiClient(url).request('GET', '/api/v1/auth/me'), (e: unknown) => e instanceof CliError && /UNAUTHENTICATED/.test(e.message));
+      } finally {
+        if (saved === undefined) delete process.env.XDG_CONFIG_HOME;
+        else process.env.XDG_CONFIG_HOME = saved;
+      }
       // Another server's entry is kept; a loosened file mode is tightened again.
       const other = JSON.parse(text) as { servers: Record<string, unknown> };
       other.servers['http://elsewhere:5000'] = { username: 'x', token: 'fw_x', tokenId: 1, tokenName: 'x', savedAt: '' };
