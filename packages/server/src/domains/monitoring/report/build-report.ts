@@ -114,8 +114,8 @@ export function buildReport(reference: ReportTable, current: ReportTable, option
     }
     const r = columnReport(name, ref, cur, options, prepared[name], warnings);
     columns[name] = r;
-    missingCells += missingCount(cur);
-    cells += current.rowCount;
+    missingCells += (r.missing_share as number) * cur.length;
+    cells += cur.length;
     if (typeof r.drift_detected === 'boolean') {
       tested++;
       if (r.drift_detected) drifted++;
@@ -156,7 +156,8 @@ function roleColumns(o: ReportRoles): Record<string, string> {
 /** One column's drift (every statistic) and data quality. */
 function columnReport(name: string, ref: Float64Array | Cell[], cur: Float64Array | Cell[], options: ReportOptions, prep: ColumnValues | undefined, warnings: string[]): ColumnReport {
   const kind = options.kinds?.[name] ?? inferKind(ref, cur, prep);
-  const out: ColumnReport = { missing_share: cur.length === 0 ? 0 : missingCount(cur) / cur.length, reference_missing_share: ref.length === 0 ? 0 : missingCount(ref) / ref.length };
+  const curMissing = missingCount(cur);
+  const out: ColumnReport = { missing_share: cur.length === 0 ? 0 : curMissing / cur.length, reference_missing_share: ref.length === 0 ? 0 : missingCount(ref) / ref.length };
   let curValues: ColumnValues = cur as ColumnValues;
   if (kind === 'numerical') {
     const { numbers, typeViolations } = numericView(cur);
@@ -164,22 +165,15 @@ function columnReport(name: string, ref: Float64Array | Cell[], cur: Float64Arra
     out.type_violations = typeViolations;
     out.type_violation_share = cur.length === 0 ? 0 : typeViolations / cur.length;
     const refNums = numericView(ref).numbers;
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < refNums.length; i++) {
-      const v = refNums[i]!;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
+    const [lo, hi] = prep && isSorted(prep) ? [prep.sorted[0] ?? Number.NaN, prep.sorted[prep.sorted.length - 1] ?? Number.NaN] : extremes(refNums);
     let outside = 0;
-    let present = 0;
     for (let i = 0; i < numbers.length; i++) {
       const v = numbers[i]!;
-      if (v - v !== 0) continue;
-      present++;
+      // NaN compares false: missing values are neither inside nor outside
       if (v < lo || v > hi) outside++;
     }
-    out.out_of_range_share = present === 0 ? 0 : outside / present;
+    const present = numbers.length - curMissing - typeViolations;
+    out.out_of_range_share = present <= 0 ? 0 : outside / present;
     if (!prep) prep = refNums;
   }
   try {
@@ -202,13 +196,32 @@ function columnReport(name: string, ref: Float64Array | Cell[], cur: Float64Arra
  * categorical.
  */
 function inferKind(ref: Float64Array | Cell[], cur: Float64Array | Cell[], prep: ColumnValues | undefined): ColumnKind {
-  if (prep) return inferColumnKind(prep, numericOrRaw(ref, cur));
-  if (numericView(ref).typeViolations > 0) return 'categorical';
-  return inferColumnKind(ref as ColumnValues, numericOrRaw(ref, cur));
+  if (!(ref instanceof Float64Array) && hasText(ref)) return 'categorical';
+  return inferColumnKind(prep ?? (ref as ColumnValues), cur instanceof Float64Array ? cur : numericView(cur).numbers);
 }
 
-function numericOrRaw(ref: Float64Array | Cell[], cur: Float64Array | Cell[]): ColumnValues {
-  return numericView(ref).typeViolations > 0 ? (cur as ColumnValues) : numericView(cur).numbers;
+/** True at the first present value that is not a number (stops early: a label column is known from its first row). */
+function hasText(values: Cell[]): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== null && v !== undefined && typeof v !== 'number') return true;
+  }
+  return false;
+}
+
+function isSorted(v: ColumnValues): v is ColumnValues & { sorted: Float64Array } {
+  return typeof v === 'object' && v !== null && 'sorted' in v && (v as { sorted: unknown }).sorted instanceof Float64Array;
+}
+
+function extremes(values: Float64Array): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
 }
 
 function isNumericTask(values: Float64Array | Cell[], options: ReportOptions): 'classification' | 'regression' {

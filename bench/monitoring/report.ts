@@ -1,0 +1,113 @@
+/**
+ * The full monitoring report (`buildReport`: drift of every column with every statistic, dataset
+ * drift, data quality — missing share, type violations, out-of-reference-range share, new
+ * categories) on the issue's shape: a 200,000-row reference and a --rows current window × 20
+ * features (15 numerical, 5 categorical), beside the time to merely read the same data in the same
+ * run. Also the same report with the reference prepared once (sorted / counted), as a monitor keeps
+ * it between windows. Not a test. Run:
+ *   node --conditions=flywheel-source --import tsx bench/monitoring/report.ts [--rows 1000000] [--repeat 5]
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { buildReport, type ReportTable } from '../../packages/server/src/domains/monitoring/report/index.js';
+import { countCategories, sortedSample, type ColumnValues } from '../../packages/server/src/domains/monitoring/stats/index.js';
+import { renderTable } from '../lib/table.js';
+
+const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, repeat: { type: 'string', default: '5' } } });
+const ROWS = Number(args.rows);
+const REPEAT = Number(args.repeat);
+const REF_ROWS = 200_000;
+if (!Number.isInteger(ROWS) || ROWS < 1000 || !Number.isInteger(REPEAT) || REPEAT < 1) {
+  console.error('--rows must be an integer ≥ 1000 and --repeat a positive integer');
+  process.exit(2);
+}
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = rng(42);
+function normals(n: number, mean: number, sd: number, missingEvery = 0): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = missingEvery && i % missingEvery === 0 ? Number.NaN : mean + sd * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  return out;
+}
+function categories(n: number, k: number, skew: number): string[] {
+  const names = Array.from({ length: k }, (_, i) => `cat_${i}`);
+  return Array.from({ length: n }, () => names[Math.floor(rand() ** skew * k)]!);
+}
+
+const t0 = performance.now();
+const reference: ReportTable = { rowCount: REF_ROWS, columns: {} };
+const current: ReportTable = { rowCount: ROWS, columns: {} };
+for (let j = 0; j < 15; j++) {
+  reference.columns[`num_${j}`] = normals(REF_ROWS, j, 1 + j / 10);
+  current.columns[`num_${j}`] = normals(ROWS, j + (j % 4 === 0 ? 0.3 : 0), 1 + j / 10, j === 1 ? 50 : 0);
+}
+for (let j = 0; j < 5; j++) {
+  const k = [5, 50, 500, 5, 50][j]!;
+  reference.columns[`cat_${j}`] = categories(REF_ROWS, k, 2);
+  current.columns[`cat_${j}`] = categories(ROWS, k + (j === 2 ? 3 : 0), j === 0 ? 1.5 : 2);
+}
+// Column kinds are part of a monitor's configuration once known; inferring them is a pass per column.
+const kinds = Object.fromEntries(Object.keys(reference.columns).map((c) => [c, c.startsWith('num') ? ('numerical' as const) : ('categorical' as const)]));
+const prepared: Record<string, ColumnValues> = {};
+for (const [name, col] of Object.entries(reference.columns)) prepared[name] = col instanceof Float64Array ? sortedSample(name, col) : countCategories(name, col as string[]);
+console.error(`generated the data in ${((performance.now() - t0) / 1000).toFixed(1)} s (not measured)`);
+
+let sink = 0;
+function timeTogether(fns: (() => unknown)[]): number[] {
+  for (const fn of fns) fn();
+  const best = fns.map(() => Number.POSITIVE_INFINITY);
+  for (let r = 0; r < REPEAT; r++) {
+    fns.forEach((fn, i) => {
+      const t = performance.now();
+      fn();
+      best[i] = Math.min(best[i]!, performance.now() - t);
+    });
+  }
+  return best;
+}
+
+let last: ReturnType<typeof buildReport> | undefined;
+const [read, full, withKinds, steady] = timeTogether([
+  () => {
+    let s = 0;
+    for (const side of [reference, current]) {
+      for (const col of Object.values(side.columns)) {
+        if (col instanceof Float64Array) for (let i = 0; i < col.length; i++) s += col[i]!;
+        else for (let i = 0; i < col.length; i++) s += (col[i] as string).length;
+      }
+    }
+    sink += s;
+  },
+  () => (last = buildReport(reference, current)),
+  () => buildReport(reference, current, { kinds }),
+  () => buildReport(reference, current, { kinds }, prepared),
+]) as [number, number, number, number];
+
+const cells = 20 * (REF_ROWS + ROWS);
+const ms = (x: number) => `${x.toFixed(0)} ms`;
+const rate = (n: number, x: number) => `${((n / x) * 1000 / 1e6).toFixed(1)} M cells/s`;
+console.log(`machine: ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, load average ${os.loadavg()[0]!.toFixed(1)}, node ${process.version}`);
+console.log(`reference ${REF_ROWS.toLocaleString('en-US')} rows, current ${ROWS.toLocaleString('en-US')} rows × 20 columns (15 numerical, 5 categorical); best of ${REPEAT} interleaved runs after a warm-up\n`);
+console.log(
+  renderTable(
+    ['pass', 'time', 'throughput', '÷ reading'],
+    [
+      ['reading every cell once (the floor)', ms(read), rate(cells, read), '1.0×'],
+      ['buildReport: drift (KS, W1, PSI, JS / χ², PSI, JS) + data quality, kinds inferred', ms(full), rate(cells, full), `${(full / read).toFixed(1)}×`],
+      ['buildReport, column kinds configured', ms(withKinds), rate(cells, withKinds), `${(withKinds / read).toFixed(1)}×`],
+      ['buildReport, kinds configured and reference prepared once (a monitor between windows)', ms(steady), rate(20 * ROWS, steady), `${(steady / read).toFixed(1)}×`],
+      ['SciPy/pandas KS + chi-square + PSI (the issue\'s figure, same shape)', '≈ 4300 ms', '', ''],
+    ],
+  ),
+);
+const r = last!;
+console.log(`\n→ ${r.dataset_drift.number_of_drifted_columns}/20 drifted, dataset drift ${r.dataset_drift.dataset_drift}; num_1 missing_share ${Number(r.columns.num_1!.missing_share).toFixed(4)}; cat_2 new categories ${String(r.columns.cat_2!.new_categories)}${sink === 0.5 ? ' ' : ''}`);
