@@ -111,22 +111,6 @@ export class TrackingRepository {
     return out;
   }
 
-  /** Of `ids`, the experiments `scope` may read. */
-  async visibleExperimentIds(ids: readonly number[], scope: ReadScope): Promise<number[]> {
-    if (scope.all) return [...ids];
-    const out: number[] = [];
-    for (const part of chunks(ids, IN_CHUNK)) {
-      const rows = await this.db
-        .selectFrom('experiments')
-        .select('experiment_id')
-        .where('experiment_id', 'in', part)
-        .where((eb) => scopeClause(eb, scope))
-        .execute();
-      for (const r of rows) out.push(r.experiment_id);
-    }
-    return out;
-  }
-
   teamTree(): Promise<TeamLink[]> {
     return loadTeamTree(this.db as Kysely<unknown>);
   }
@@ -614,11 +598,17 @@ export class TrackingRepository {
     order: OrderClause[];
     offset: number;
     limit: number;
+    scope?: ReadScope | undefined;
   }): Promise<RunRow[]> {
+    const scope = opts.scope;
+    const readable =
+      scope && !scope.all
+        ? this.db.selectFrom('experiments').select('experiments.experiment_id').where('experiments.experiment_id', 'in', opts.experimentIds).where((eb) => scopeClause(eb, scope))
+        : undefined;
     let q = this.db
       .selectFrom('runs')
       .selectAll('runs')
-      .where('runs.experiment_id', 'in', opts.experimentIds)
+      .where('runs.experiment_id', 'in', readable ?? opts.experimentIds)
       .where('runs.lifecycle_stage', 'in', lifecycleStages(opts.view));
     // Fence the filters only when the page can stop early (the runs index gives the order); to sort
     // by a metric, param or tag every match is needed anyway, and a semi-join finds them faster.

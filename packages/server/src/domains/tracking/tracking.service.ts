@@ -702,11 +702,11 @@ export class TrackingService {
     const filter = parseRunFilter(input.filter);
     const order = parseRunOrderBy(input.orderBy);
     const offset = decodePageToken(input.pageToken);
-    let ids = input.experimentIds.filter((id) => /^\d{1,15}$/.test(id)).map(Number);
-    // Experiments the caller may not read are left out, as if they had no runs.
-    if (input.access && !input.access.unrestricted && ids.length) ids = await this.repo.visibleExperimentIds(ids, await input.access.scope());
+    const ids = input.experimentIds.filter((id) => /^\d{1,15}$/.test(id)).map(Number);
     if (ids.length === 0) return { items: [], nextPageToken: undefined };
-    const rows = await this.repo.searchRuns({ experimentIds: ids, view: input.runViewType ?? 'ACTIVE_ONLY', filter, order, offset, limit: limit + 1 });
+    // Experiments the caller may not read are left out (in the same query), as if they had no runs.
+    const scope = input.access && !input.access.unrestricted ? await input.access.scope() : undefined;
+    const rows = await this.repo.searchRuns({ experimentIds: ids, view: input.runViewType ?? 'ACTIVE_ONLY', filter, order, offset, limit: limit + 1, scope });
     const page = rows.slice(0, limit);
     const data = await this.repo.runData(page.map((r) => r.run_uuid));
     return {
