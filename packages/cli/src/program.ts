@@ -2,6 +2,8 @@ import { Command, Option } from 'commander';
 import { CONFIG_SOURCES, ConfigError, VERSION, loadConfig } from '@flywheel/server/config';
 import { lineageCommand } from './lineage.command.js';
 import { actualsCommand } from './actuals.command.js';
+import { alertsCommand } from './alerts.command.js';
+import { labelingCommand } from './labeling.command.js';
 import { monitorCommand } from './monitor.command.js';
 import { datasetsCommand } from './datasets.command.js';
 import { deployCommand } from './deploy.command.js';
@@ -105,6 +107,8 @@ Examples:
   datasetsCommand(program);
   lineageCommand(program);
   actualsCommand(program);
+  alertsCommand(program);
+  labelingCommand(program);
   monitorCommand(program);
   deployCommand(program);
   predictCommand(program);
