@@ -16,10 +16,12 @@ db.pragma('journal_mode = WAL');
 db.pragma(workerData.synchronous === 'normal' ? 'synchronous = NORMAL' : 'synchronous = FULL');
 db.pragma('busy_timeout = 5000');
 // Checkpoints run on a thread of their own (PASSIVE: concurrently with the writes), every
-// CHECKPOINT_ROWS rows: run by the commit that crosses SQLite's 1000-page threshold, they stalled the
-// writes behind it, and the inference-id index takes random inserts, so that short interval copied
-// the same index pages back again and again (a quarter of the writer's CPU per row in bench/serving).
-const CHECKPOINT_ROWS = 5000;
+// CHECKPOINT_ROWS rows (about 1,800 WAL pages): run by the commit that crossed SQLite's 1000-page
+// threshold, they stalled the writes queued behind it and cost 10-20 % more CPU per row (the
+// inference-id index takes random inserts, so short intervals copy the same pages again and
+// again). Not much longer: a commit on the store's main connection checkpoints whatever WAL it
+// finds on the event loop.
+const CHECKPOINT_ROWS = 1000;
 db.pragma('wal_autocheckpoint = 0');
 let sinceCheckpoint = 0;
 let checkpointing = false;
