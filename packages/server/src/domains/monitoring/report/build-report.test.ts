@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildReport, joinActuals, tableFromCsv, renderReport } from './index.js';
+import { DriftPool, buildReportParallel } from './parallel-report.js';
 import { ACTUALS_CSV, CURRENT_CSV, EXPECTED, REFERENCE_CSV } from './test-support.js';
 
 const close = (actual: unknown, expected: number, what: string, tol = 1e-9) =>
@@ -54,5 +55,23 @@ describe('buildReport against SciPy/NumPy numbers', () => {
     assert.throws(() => buildReport(reference, cur, { target: 'nope' }), /target column 'nope'/);
     assert.throws(() => buildReport(reference, cur, { features: ['zz'] }), (e: Error & { details?: { field?: string } }) => e.details?.field === 'features.zz');
     assert.throws(() => buildReport(reference, cur, { drift: { city: { method: 'ks' } } }), /does not apply/);
+  });
+
+  test('worker threads give the same report', async () => {
+    const pool = new DriftPool(2);
+    try {
+      const shared = (xs: number[]) => {
+        const a = new Float64Array(new SharedArrayBuffer(8 * xs.length));
+        a.set(xs);
+        return a;
+      };
+      const direct = await pool.drift({ column: 'x', reference: shared([1, 2, 3, 4, 5, 6]), current: shared([3, 4, 5, 6, 7, 8, 9]), config: {} });
+      assert.equal(direct.method, 'ks', 'a worker answered');
+      const options = { ...roles, drift: { x: { method: 'psi' as const } } };
+      assert.deepEqual(await buildReportParallel(pool, reference, joined.table, options), buildReport(reference, joined.table, options));
+      await assert.rejects(buildReportParallel(pool, reference, joined.table, { drift: { x: { method: 'chisquare' } } }), /does not apply/);
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -13,6 +13,7 @@ import {
   regressionQuality,
   rocAuc,
   type ColumnDriftConfig,
+  type ColumnDriftResult,
   type ColumnKind,
   type ColumnValues,
   type Label,
@@ -83,7 +84,14 @@ const NUMERIC_SIGNATURE_TYPES = new Set(['double', 'float', 'long', 'integer', '
  * `flywheel monitor report` both call it. `prepared` lets a caller keep the reference's sorted or
  * counted columns across calls (see `prepareReference`).
  */
-export function buildReport(reference: ReportTable, current: ReportTable, options: ReportOptions = {}, prepared: Record<string, ColumnValues> = {}): MonitorReport {
+export function buildReport(
+  reference: ReportTable,
+  current: ReportTable,
+  options: ReportOptions = {},
+  prepared: Record<string, ColumnValues> = {},
+  /** Drift already computed elsewhere (worker threads, `buildReportParallel`), by column. */
+  drifts: Record<string, ColumnDriftResult> = {},
+): MonitorReport {
   const warnings: string[] = [];
   for (const [role, name] of Object.entries(roleColumns(options))) {
     if (!(name in current.columns)) throw new DomainError('INVALID_INPUT', `The ${role} column '${name}' is not in the current data.`, { field: role });
@@ -112,7 +120,7 @@ export function buildReport(reference: ReportTable, current: ReportTable, option
       warnings.push(`Feature '${name}' is absent from the current data.`);
       continue;
     }
-    const r = columnReport(name, ref, cur, options, prepared[name], warnings);
+    const r = columnReport(name, ref, cur, options, prepared[name], warnings, drifts[name]);
     columns[name] = r;
     missingCells += (r.missing_share as number) * cur.length;
     cells += cur.length;
@@ -128,7 +136,7 @@ export function buildReport(reference: ReportTable, current: ReportTable, option
   const prediction_drift: Record<string, ColumnReport> = {};
   for (const name of [options.prediction, options.score]) {
     if (name && name in reference.columns && name in current.columns) {
-      prediction_drift[name] = columnReport(name, reference.columns[name]!, current.columns[name]!, options, prepared[name], warnings);
+      prediction_drift[name] = columnReport(name, reference.columns[name]!, current.columns[name]!, options, prepared[name], warnings, drifts[name]);
     }
   }
 
@@ -154,8 +162,8 @@ function roleColumns(o: ReportRoles): Record<string, string> {
 }
 
 /** One column's drift (every statistic) and data quality. */
-function columnReport(name: string, ref: Float64Array | Cell[], cur: Float64Array | Cell[], options: ReportOptions, prep: ColumnValues | undefined, warnings: string[]): ColumnReport {
-  const kind = options.kinds?.[name] ?? inferKind(ref, cur, prep);
+function columnReport(name: string, ref: Float64Array | Cell[], cur: Float64Array | Cell[], options: ReportOptions, prep: ColumnValues | undefined, warnings: string[], done?: ColumnDriftResult): ColumnReport {
+  const kind = done?.kind ?? options.kinds?.[name] ?? inferKind(ref, cur, prep);
   const curMissing = missingCount(cur);
   const out: ColumnReport = { missing_share: cur.length === 0 ? 0 : curMissing / cur.length, reference_missing_share: ref.length === 0 ? 0 : missingCount(ref) / ref.length };
   let curValues: ColumnValues = cur as ColumnValues;
@@ -177,7 +185,7 @@ function columnReport(name: string, ref: Float64Array | Cell[], cur: Float64Arra
     if (!prep) prep = refNums;
   }
   try {
-    const d = columnDrift(name, (prep ?? ref) as ColumnValues, curValues, { ...options.drift?.[name], kind });
+    const d = done ?? columnDrift(name, (prep ?? ref) as ColumnValues, curValues, { ...options.drift?.[name], kind });
     Object.assign(out, columnDriftMetrics(d));
     if (d.categorical) {
       out.new_categories = d.categorical.newCategories.length;
@@ -195,7 +203,7 @@ function columnReport(name: string, ref: Float64Array | Cell[], cur: Float64Arra
  * number, stray text in the current window is a type violation, not a reason to call the column
  * categorical.
  */
-function inferKind(ref: Float64Array | Cell[], cur: Float64Array | Cell[], prep: ColumnValues | undefined): ColumnKind {
+export function inferKind(ref: Float64Array | Cell[], cur: Float64Array | Cell[], prep: ColumnValues | undefined): ColumnKind {
   if (!(ref instanceof Float64Array) && hasText(ref)) return 'categorical';
   return inferColumnKind(prep ?? (ref as ColumnValues), cur instanceof Float64Array ? cur : numericView(cur).numbers);
 }
