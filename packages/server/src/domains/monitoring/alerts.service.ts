@@ -242,7 +242,7 @@ export class AlertsService {
     if (!action) message = `action '${spec.action.type}' is not wired on this server`;
     else {
       try {
-        const res = await action.run(firing, spec.action.params);
+        const res = await withTimeout(action.run(firing, spec.action.params), ACTION_TIMEOUT_MS, `no result within ${ACTION_TIMEOUT_MS / 1000} s`);
         type = res.ok ? 'action' : 'action_failed';
         message = `${spec.action.type}: ${res.message}`;
         details = res.details;
@@ -267,6 +267,18 @@ export class AlertsService {
 }
 
 const round = (v: number) => Math.round(v * 1e6) / 1e6;
+
+/** An action runs inside the scheduler's tick: one that hangs must not stop every other rule. */
+const ACTION_TIMEOUT_MS = 60_000; // 1 min
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
 
 function toRule(r: RuleRow): AlertRule {
   const spec = JSON.parse(r.definition) as AlertRuleSpec;
