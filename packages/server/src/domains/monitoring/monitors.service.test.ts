@@ -7,6 +7,7 @@ import { logisticJs, logisticModel } from '../serving/test-support/serving-model
 import { MonitorsRepository } from './monitors.repository.js';
 import { MonitorsService } from './monitors.service.js';
 import { MonitorScheduler } from './monitor-scheduler.js';
+import { DriftPool } from './report/parallel-report.js';
 import { numericDrift } from './stats/index.js';
 import type { MonitorsTables } from './monitors.tables.js';
 
@@ -148,9 +149,12 @@ for (const dialect of DIALECTS) {
       assert.equal((await repo.points({ deployment: 'churn-live', metric: 'row_count', variant: null, column: null, since: until, until: until + 1 }))[0]!.value, 400);
     });
 
-    test('a drifted feature: drift_detected on f0 only, with the statistics of the rows sent', async () => {
+    test('a drifted feature: drift_detected on f0 only, with the statistics of the rows sent (drift on worker threads)', async (t) => {
+      const pool = new DriftPool(2);
+      const monitors = new MonitorsService({ repo, actuals: platform.services.actuals, datasets: platform.services.datasets, clock: systemClock, driftPool: pool });
+      t.after(() => pool.close());
       // 600 rows from the reference's own distribution land near Evidently's 0.1 by chance: the unshifted features get 0.25.
-      const m = await create({ drift: Object.fromEntries(FEATURES.slice(1).map((f) => [f, { threshold: 0.25 }])) });
+      const m = await monitors.create({ deployment: 'churn-live', reference: { dataset: 'churn-train', version: 1 }, window: '1h', inputs: { x: FEATURES }, score: { output: 'p' }, sensitive: 'f9', drift: Object.fromEntries(FEATURES.slice(1).map((f) => [f, { threshold: 0.25 }])) });
       const { since, until, value: sent } = await window(() => send(60, 3));
       const ev = await monitors.evaluate(m.id, { since, until });
       const f0 = ev.overall!.columns.f0!;

@@ -7,7 +7,7 @@ import { ColumnBuilder, ROLE_COLUMNS } from './monitor-columns.js';
 import type { MonitorsRepository } from './monitors.repository.js';
 import type { MonitorRow } from './monitors.tables.js';
 import { parseRange, validateMonitorConfig, type MonitorConfig } from './monitors.validation.js';
-import { buildReport, tableFromCsv, tableFromObjects, type MonitorReport, type ReportOptions, type ReportTable } from './report/index.js';
+import { buildReport, buildReportParallel, type DriftPool, tableFromCsv, tableFromObjects, type MonitorReport, type ReportOptions, type ReportTable } from './report/index.js';
 
 /** The datasets domain, as far as monitors need it: a version's stored file. */
 export interface DatasetFiles {
@@ -25,6 +25,8 @@ export interface MonitorsDeps {
   datasets?: DatasetFiles | undefined;
   deployments?: DeploymentLookup | undefined;
   clock: Clock;
+  /** Worker threads for the numerical columns' drift; without it reports are built on the calling thread. */
+  driftPool?: DriftPool | undefined;
 }
 
 export interface Monitor extends MonitorConfig {
@@ -122,18 +124,22 @@ export class MonitorsService {
     if (all.rowCount > 0) {
       // Only now: an empty window needs no reference (and a missing one is no reason to fail it).
       const reference = await this.reference(m);
-      overall = buildReport(reference, all.table(), this.options(m, reference, all.table()));
+      overall = await this.build(reference, all.table(), this.options(m, reference, all.table()));
       points.push(...reportPoints(overall, { ...base, variant: null }));
       for (const [variant, b] of [...byVariant].sort(([a], [c]) => (a < c ? -1 : 1))) {
         const t = b.table();
         points.push({ ...base, metric: 'row_count', column: null, variant, group: null, value: t.rowCount, sampleSize: t.rowCount, estimated: false });
         if (t.rowCount === 0) continue;
-        variants[variant] = buildReport(reference, t, this.options(m, reference, t));
+        variants[variant] = await this.build(reference, t, this.options(m, reference, t));
         points.push(...reportPoints(variants[variant], { ...base, variant }));
       }
     }
     await this.deps.repo.replacePoints(m.id, since, until, points);
     return { monitorId: m.id, deployment: m.deployment, since, until, overall, variants, points: points.length };
+  }
+
+  private build(reference: ReportTable, current: ReportTable, options: ReportOptions): Promise<MonitorReport> | MonitorReport {
+    return this.deps.driftPool ? buildReportParallel(this.deps.driftPool, reference, current, options) : buildReport(reference, current, options);
   }
 
   private options(m: Monitor, reference: ReportTable, current: ReportTable): ReportOptions {

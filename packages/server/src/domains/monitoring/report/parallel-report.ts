@@ -88,8 +88,17 @@ export async function buildReportParallel(pool: DriftPool, reference: ReportTabl
     const kind = options.kinds?.[name] ?? inferKind(ref, cur, undefined);
     if (kind !== 'numerical') continue;
     const job = { column: name, reference: shared(numericView(ref).numbers), current: shared(numericView(cur).numbers), config: options.drift?.[name] ?? {} };
-    // A column the builder would skip with a warning (no values on one side) is left to it.
-    jobs.push(pool.drift(job).then((r): [string, ColumnDriftResult] => [name, r], (): [string, undefined] => [name, undefined]));
+    // A column the statistics refuse (no values on one side, a method that does not fit) is left to
+    // the builder, which turns it into a warning or the caller's error; a broken worker is an error.
+    jobs.push(
+      pool.drift(job).then(
+        (r): [string, ColumnDriftResult] => [name, r],
+        (e: unknown): [string, undefined] => {
+          if (e instanceof DomainError) return [name, undefined];
+          throw e;
+        },
+      ),
+    );
   }
   const drifts: Record<string, ColumnDriftResult> = {};
   for (const [name, r] of await Promise.all(jobs)) if (r) drifts[name] = r;
