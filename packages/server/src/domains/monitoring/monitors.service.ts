@@ -7,6 +7,8 @@ import { ColumnBuilder, ROLE_COLUMNS } from './monitor-columns.js';
 import type { MonitorsRepository } from './monitors.repository.js';
 import type { MonitorRow } from './monitors.tables.js';
 import { parseRange, validateMonitorConfig, type MonitorConfig } from './monitors.validation.js';
+import { sortedSample, type ColumnValues } from './stats/index.js';
+import { numericView } from './report/table.js';
 import { buildReport, buildReportParallel, type DriftPool, tableFromCsv, tableFromObjects, type MonitorReport, type ReportOptions, type ReportTable } from './report/index.js';
 
 /** The datasets domain, as far as monitors need it: a version's stored file. */
@@ -56,7 +58,7 @@ const toMonitor = (r: MonitorRow): Monitor => ({ ...(JSON.parse(r.config) as Mon
 
 /** Monitor definitions, their evaluation into reports and metric points. */
 export class MonitorsService {
-  private readonly references = new Map<string, Promise<ReportTable>>();
+  private readonly references = new Map<string, Promise<{ table: ReportTable; prepared: Record<string, ColumnValues> }>>();
 
   constructor(private readonly deps: MonitorsDeps) {}
 
@@ -124,13 +126,13 @@ export class MonitorsService {
     if (all.rowCount > 0) {
       // Only now: an empty window needs no reference (and a missing one is no reason to fail it).
       const reference = await this.reference(m);
-      overall = await this.build(reference, all.table(), this.options(m, reference, all.table()));
+      overall = await this.build(reference, all.table(), this.options(m, reference.table, all.table()));
       points.push(...reportPoints(overall, { ...base, variant: null }));
       for (const [variant, b] of [...byVariant].sort(([a], [c]) => (a < c ? -1 : 1))) {
         const t = b.table();
         points.push({ ...base, metric: 'row_count', column: null, variant, group: null, value: t.rowCount, sampleSize: t.rowCount, estimated: false });
         if (t.rowCount === 0) continue;
-        variants[variant] = await this.build(reference, t, this.options(m, reference, t));
+        variants[variant] = await this.build(reference, t, this.options(m, reference.table, t));
         points.push(...reportPoints(variants[variant], { ...base, variant }));
       }
     }
@@ -138,8 +140,9 @@ export class MonitorsService {
     return { monitorId: m.id, deployment: m.deployment, since, until, overall, variants, points: points.length };
   }
 
-  private build(reference: ReportTable, current: ReportTable, options: ReportOptions): Promise<MonitorReport> | MonitorReport {
-    return this.deps.driftPool ? buildReportParallel(this.deps.driftPool, reference, current, options) : buildReport(reference, current, options);
+  private build(reference: { table: ReportTable; prepared: Record<string, ColumnValues> }, current: ReportTable, options: ReportOptions): Promise<MonitorReport> | MonitorReport {
+    const { table, prepared } = reference;
+    return this.deps.driftPool ? buildReportParallel(this.deps.driftPool, table, current, options, prepared) : buildReport(table, current, options, prepared);
   }
 
   private options(m: Monitor, reference: ReportTable, current: ReportTable): ReportOptions {
@@ -171,11 +174,11 @@ export class MonitorsService {
   }
 
   /** The reference table: a dataset version's file, or a past window of the deployment's own traffic. */
-  private reference(m: Monitor): Promise<ReportTable> {
+  private reference(m: Monitor): Promise<{ table: ReportTable; prepared: Record<string, ColumnValues> }> {
     const key = `${m.id}@${m.revision}`;
     let p = this.references.get(key);
     if (!p) {
-      p = this.loadReference(m);
+      p = this.loadReference(m).then((table) => ({ table, prepared: prepare(table) }));
       p.catch(() => this.references.delete(key));
       if (this.references.size >= REFERENCE_CACHE_MAX) this.references.delete(this.references.keys().next().value!);
       this.references.set(key, p);
@@ -204,6 +207,21 @@ export class MonitorsService {
     if (b.rowCount === 0) throw new DomainError('INVALID_STATE', `The reference window [${ref.since}, ${ref.until}) of deployment '${m.deployment}' has no logged predictions.`, { field: 'reference' });
     return b.table();
   }
+}
+
+/** The reference's all-number columns sorted once, reused by every window (the stats accept a SortedSample). */
+function prepare(table: ReportTable): Record<string, ColumnValues> {
+  const out: Record<string, ColumnValues> = {};
+  for (const [name, col] of Object.entries(table.columns)) {
+    const { numbers, typeViolations } = numericView(col);
+    if (typeViolations > 0) continue;
+    try {
+      out[name] = sortedSample(`reference.${name}`, numbers);
+    } catch {
+      // no value at all: the report warns about the column
+    }
+  }
+  return out;
 }
 
 /** Flattens a report into metric points: every numeric (or boolean, as 0/1) figure per column, model, group. */

@@ -5,7 +5,8 @@ import { columnDrift, type ColumnDriftConfig } from '../stats/index.js';
 export interface DriftJob {
   id: number;
   column: string;
-  reference: Float64Array;
+  /** Raw values, or the reference already sorted (a `SortedSample`) when the caller prepared it. */
+  reference: Float64Array | { sorted: Float64Array; dropped: number };
   current: Float64Array;
   config: ColumnDriftConfig;
 }

@@ -3,7 +3,8 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DomainError, type ErrorCode } from '@flywheel/contract';
-import type { ColumnDriftResult } from '../stats/index.js';
+import { isSortedSample } from '../stats/sample.js';
+import type { ColumnDriftResult, ColumnValues } from '../stats/index.js';
 import { buildReport, inferKind, type MonitorReport, type ReportOptions } from './build-report.js';
 import type { DriftJob } from './drift-worker.js';
 import { numericView, type ReportTable } from './table.js';
@@ -76,7 +77,7 @@ function shared(values: Float64Array): Float64Array {
  * `buildReport` with the numerical columns' drift computed on the pool's threads; the figures are
  * identical (same functions, same inputs).
  */
-export async function buildReportParallel(pool: DriftPool, reference: ReportTable, current: ReportTable, options: ReportOptions = {}): Promise<MonitorReport> {
+export async function buildReportParallel(pool: DriftPool, reference: ReportTable, current: ReportTable, options: ReportOptions = {}, prepared: Record<string, ColumnValues> = {}): Promise<MonitorReport> {
   const roles = new Set([options.target, options.prediction, options.score, options.sensitive, options.id].filter((x): x is string => !!x));
   const features = options.features ?? Object.keys(reference.columns).filter((c) => !roles.has(c));
   const names = [...features, ...[options.prediction, options.score].filter((x): x is string => !!x)];
@@ -85,9 +86,11 @@ export async function buildReportParallel(pool: DriftPool, reference: ReportTabl
     const ref = reference.columns[name];
     const cur = current.columns[name];
     if (!ref || !cur) continue;
-    const kind = options.kinds?.[name] ?? inferKind(ref, cur, undefined);
+    const prep = prepared[name];
+    const kind = options.kinds?.[name] ?? inferKind(ref, cur, prep);
     if (kind !== 'numerical') continue;
-    const job = { column: name, reference: shared(numericView(ref).numbers), current: shared(numericView(cur).numbers), config: options.drift?.[name] ?? {} };
+    const refSide = isSortedSample(prep) ? { sorted: shared(prep.sorted), dropped: prep.dropped } : shared(numericView(ref).numbers);
+    const job = { column: name, reference: refSide, current: shared(numericView(cur).numbers), config: options.drift?.[name] ?? {} };
     // A column the statistics refuse (no values on one side, a method that does not fit) is left to
     // the builder, which turns it into a warning or the caller's error; a broken worker is an error.
     jobs.push(
@@ -102,5 +105,5 @@ export async function buildReportParallel(pool: DriftPool, reference: ReportTabl
   }
   const drifts: Record<string, ColumnDriftResult> = {};
   for (const [name, r] of await Promise.all(jobs)) if (r) drifts[name] = r;
-  return buildReport(reference, current, options, {}, drifts);
+  return buildReport(reference, current, options, prepared, drifts);
 }
