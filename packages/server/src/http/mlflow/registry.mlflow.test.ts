@@ -13,6 +13,7 @@ import { registerJsonBody } from '../json-body.js';
 import { mlflowErrorHandler } from './index.js';
 import { mlflowRequestOf } from './mlflow-request.js';
 import { registryEndpoints } from './registry.mlflow.js';
+import { SYSTEM_ACCESS } from '../../domains/org/access.js';
 
 // The MLflow model registry REST API as MLflow 2.17's Python client drives it: JSON bodies for
 // POST, PATCH and DELETE, query strings for GET, MLflow's wire format and error shapes.
@@ -35,7 +36,7 @@ async function buildApp(registry: RegistryService): Promise<FastifyInstance> {
         scope.route({
           method: ep.methods,
           url: prefix + ep.path,
-          handler: async (req) => ep.handle(mlflowRequestOf(req)),
+          handler: async (req) => ep.handle(mlflowRequestOf(req), SYSTEM_ACCESS),
         });
       }
     }
