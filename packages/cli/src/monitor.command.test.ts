@@ -8,6 +8,7 @@ import { CliError } from './client.js';
 import { monitorCommand, type ReportModule } from './monitor.command.js';
 // The same builder '@flywheel/server' exports; loaded from source so the test does not need the server's entry.
 import * as report from '../../server/src/domains/monitoring/report/index.js';
+import { writeParquet } from '../../server/src/domains/datasets/test-support/parquet-fixtures.js';
 import { ACTUALS_CSV, CURRENT_CSV, EXPECTED, REFERENCE_CSV } from '../../server/src/domains/monitoring/report/test-support.js';
 
 const load = async () => report as unknown as ReportModule;
@@ -53,6 +54,23 @@ describe('flywheel monitor report', () => {
     assert.match(text, /dataset drift: YES \(2 of 2 columns drifted/);
     assert.match(text, /^x\s+numerical\s+ks\s/m);
     assert.match(text, /ESTIMATED from scores \(CBPE\)/);
+  });
+
+  test('a Parquet reference gives the same figures as the CSV one', async () => {
+    const ref = report.tableFromCsv(REFERENCE_CSV);
+    writeFileSync(
+      f('ref.parquet'),
+      writeParquet([
+        { name: 'x', data: Array.from(ref.columns.x!, Number), type: 'DOUBLE' },
+        { name: 'city', data: Array.from(ref.columns.city!, String), type: 'STRING' },
+        { name: 'score', data: Array.from(ref.columns.score!, Number), type: 'DOUBLE' },
+        { name: 'pred', data: Array.from(ref.columns.pred!, Number), type: 'INT32' },
+      ]),
+    );
+    const doc = JSON.parse(await run(['monitor', 'report', '--reference', f('ref.parquet'), '--current', f('cur.csv'), '--prediction', 'pred', '--score', 'score', '--json']));
+    for (const [k, v] of Object.entries(EXPECTED.x)) close(doc.columns.x[k], v, `x.${k}`);
+    for (const [k, v] of Object.entries(EXPECTED.city)) close(doc.columns.city[k], v, `city.${k}`, 1e-6);
+    assert.equal(doc.reference_rows, 80);
   });
 
   test('usage errors', async () => {
