@@ -227,8 +227,18 @@ export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDep
    * not reported: their names come from callers, and a label per name would grow without bound.
    */
   const observeFailure = (name: string, variant: LiveVariant | undefined, e: unknown, reply: FastifyReply): void => {
+    // A failed answer names its variant too: the caller (and a canary's operator) sees who failed.
+    if (variant) reply.header(VARIANT_HEADER, variant.name);
     if (!metrics || (variant === undefined && deployments.isReady(name) === undefined)) return;
     metrics.observe(name, variant?.name ?? '', statusOf(e as Error), reply.elapsedTime / 1000);
+  };
+
+  /**
+   * A deployment this process does not serve yet may have been created by another one (cluster
+   * workers, gateway replicas): it is loaded on its first request. Served names cost a Map lookup.
+   */
+  const ensureLoaded = async (name: string): Promise<void> => {
+    if (deployments.isReady(name) === undefined) await deployments.tableOrLoad(name);
   };
 
   /**
@@ -422,7 +432,7 @@ export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDep
     oip.get('/v2/health/live', async () => ({ live: true }));
     oip.get('/v2/health/ready', async (_req, reply) => reply.status(deployments.ready ? 200 : 503).send({ ready: deployments.ready }));
     oip.get('/v2/models/:name', { schema: { params: NameParams } }, async (req) => {
-      const table = deployments.table((req.params as { name: string }).name);
+      const table = await deployments.tableOrLoad((req.params as { name: string }).name);
       const sig = table.primary.loaded.signature;
       return {
         name: table.name,
@@ -434,6 +444,7 @@ export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDep
     });
     oip.get('/v2/models/:name/ready', { schema: { params: NameParams } }, async (req, reply) => {
       const name = (req.params as { name: string }).name;
+      await ensureLoaded(name).catch(() => undefined);
       const ready = deployments.isReady(name);
       if (ready === undefined) return reply.status(404).send({ error: `Deployment '${name}' does not exist.` });
       return reply.status(ready ? 200 : 503).send({ name, ready });
@@ -442,6 +453,7 @@ export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDep
       const name = (req.params as { name: string }).name;
       let variant: LiveVariant | undefined;
       try {
+        await ensureLoaded(name);
         const decoded = decodeOipRequest(req.body);
         const id = inferenceId(req, decoded.id);
         const ts = Date.now();
@@ -466,11 +478,11 @@ export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDep
     mlflow.setErrorHandler(mlflowErrorHandler);
     mlflow.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
     mlflow.get('/deployments/:name/ping', { schema: { params: NameParams } }, async (req, reply) => {
-      deployments.table((req.params as { name: string }).name);
+      await deployments.tableOrLoad((req.params as { name: string }).name);
       return reply.type('text/plain').send('\n');
     });
     mlflow.get('/deployments/:name/version', { schema: { params: NameParams } }, async (req) => {
-      const table = deployments.table((req.params as { name: string }).name);
+      const table = await deployments.tableOrLoad((req.params as { name: string }).name);
       return {
         deployment: table.name,
         revision: table.revision,
@@ -481,7 +493,7 @@ export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDep
       const name = (req.params as { name: string }).name;
       let variant: LiveVariant | undefined;
       try {
-        deployments.table(name); // 404 before reading the body's format
+        await deployments.tableOrLoad(name); // 404 before reading the body's format
         const table = decodeInvocations(req.body, req.headers['content-type'] ?? 'application/json');
         const id = inferenceId(req);
         const ts = Date.now();
