@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DialectName } from '../../store/index.js';
 import type { MetricPoint, MetricQuery, MetricReader } from './metric-points.js';
 import type { MonitorMetricRow, MonitorRow, MonitorWindowRow, MonitorsTables } from './monitors.tables.js';
@@ -73,6 +73,9 @@ export class MonitorsRepository implements MetricReader {
   /** A window's points replace whatever an earlier evaluation of the same window wrote (one transaction). */
   async replacePoints(monitorId: string, windowStart: number, windowEnd: number, points: readonly MetricPoint[]): Promise<void> {
     await this.transaction(async (repo) => {
+      // Locks the monitor's row first (PostgreSQL; SQLite has one writer anyway), so two evaluations
+      // of one window — the scheduler's and a manual one — replace in turn instead of both inserting.
+      await sql`UPDATE monitors SET window_ms = window_ms WHERE id = ${monitorId}`.execute(repo.db);
       await repo.db.deleteFrom('monitor_metrics').where('monitor_id', '=', monitorId).where('window_start', '=', windowStart).where('window_end', '=', windowEnd).execute();
       const rows: MonitorMetricRow[] = points.map((p) => ({
         monitor_id: p.monitorId,

@@ -61,12 +61,15 @@ for (const dialect of DIALECTS) {
       assert.equal(ev.statusCode, 200, ev.body);
       assert.equal(ev.json().overall, null);
       assert.equal(ev.json().points, 1);
+      const again = () => api.inject({ method: 'POST', url: `/api/v1/monitors/${m.id}/evaluate`, payload: { since, until: since + 3600_000 } });
+      const concurrent = await Promise.all([again(), again(), again()]);
+      assert.deepEqual(concurrent.map((r) => r.statusCode), [200, 200, 200]);
       const bad = await api.inject({ method: 'POST', url: `/api/v1/monitors/${m.id}/evaluate`, payload: { since: 10, until: 5 } });
       assert.equal(bad.statusCode, 400);
       assert.match(bad.json().error.message, /window.until must be after since/);
       const pts = await api.inject({ url: `/api/v1/monitors/${m.id}/metrics?metric=row_count&column=null&variant=null&since=${since}&until=${since + 3600_001}` });
       assert.equal(pts.statusCode, 200, pts.body);
-      assert.deepEqual(pts.json().points.map((p: { value: number; windowStart: number }) => [p.value, p.windowStart]), [[0, since]]);
+      assert.deepEqual(pts.json().points.map((p: { value: number; windowStart: number }) => [p.value, p.windowStart]), [[0, since]], 'concurrent re-evaluations replaced each other');
       assert.equal((await api.inject({ url: `/api/v1/monitors/${m.id}/metrics?metric=row_count&since=x` })).statusCode, 400);
       assert.equal((await api.inject({ url: `/api/v1/monitors/${m.id}/metrics` })).statusCode, 400, 'metric is required');
     });
