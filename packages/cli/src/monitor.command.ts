@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { CliError, EXIT } from './client.js';
 import { output } from './output.js';
 
-/** The part of '@flywheel/server' the report needs (the same builder the server's monitors run). */
+/** The part of '@flywheel/server/report' the report needs (the same builder the server's monitors run). */
 export interface ReportModule {
   readTableFile(path: string): Promise<{ rowCount: number; columns: Record<string, unknown> }>;
   joinActuals(current: never, actuals: never, idColumn: string, targetColumn?: string): { table: unknown; target: string; matched: number; unmatchedActuals: number };
@@ -26,8 +26,8 @@ export interface ReportFlags {
   json?: boolean;
 }
 
-/** Loaded on use: the CLI starts with '@flywheel/server/config' only. */
-const loadServer = async (): Promise<ReportModule> => (await import('@flywheel/server')) as unknown as ReportModule;
+/** Loaded on use, and only the report (no platform): the CLI starts with '@flywheel/server/config' only. */
+const loadServer = async (): Promise<ReportModule> => (await import('@flywheel/server/report')) as unknown as ReportModule;
 
 const exists = (flag: string, file: string) => {
   try {

@@ -27,17 +27,38 @@ import {
   servingMigrations,
   servingRoutes,
 } from './domains/serving/index.js';
-import { ActualsRepository, ActualsService, PredictionsTableSource, monitoringMigrations, monitoringRoutes } from './domains/monitoring/index.js';
+import {
+  ActualsRepository,
+  ActualsService,
+  AlertScheduler,
+  AlertsRepository,
+  AlertsService,
+  FunctionAlertAction,
+  LabelingRepository,
+  LabelingService,
+  MonitorScheduler,
+  MonitorsRepository,
+  MonitorsService,
+  PredictionsTableSource,
+  WebhookNotifier,
+  WebhooksService,
+  alertsMigrations,
+  alertsRoutes,
+  labelingRoutes,
+  monitoringMigrations,
+  monitoringRoutes,
+  monitorsRoutes,
+} from './domains/monitoring/index.js';
 import { OrgRepository, OrgService, TeamsService, orgMigrations, orgRoutes } from './domains/org/index.js';
 import { AuditRepository, AuditService, auditMigrations, auditRoutes } from './domains/audit/index.js';
-import { ProjectsRepository, ProjectsService, noMonitoringEvidence, orgTeamEvidence, projectsMigrations, projectsRoutes, registryModelEvidence } from './domains/projects/index.js';
+import { ProjectsRepository, ProjectsService, orgTeamEvidence, projectsMigrations, projectsRoutes, registryModelEvidence } from './domains/projects/index.js';
 import { anonymousDefault, registerAuth } from './http/auth.js';
 import type { DatasetVersion } from '@flywheel/contract';
 import { systemClock, type Clock } from './lib/clock.js';
 import { VERSION } from './version.js';
 
 /** Every domain's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS = [trackingMigrations, registryMigrations, datasetsMigrations, servingMigrations, monitoringMigrations, orgMigrations, auditMigrations, projectsMigrations];
+export const MIGRATIONS = [trackingMigrations, registryMigrations, datasetsMigrations, servingMigrations, monitoringMigrations, alertsMigrations, orgMigrations, auditMigrations, projectsMigrations];
 
 export interface Platform {
   app: FastifyInstance;
@@ -51,6 +72,9 @@ export interface Platform {
     deployments: DeploymentsService;
     rollouts: RolloutService;
     actuals: ActualsService;
+    monitors: MonitorsService;
+    alerts: AlertsService;
+    labeling: LabelingService;
     org: OrgService;
     teams: TeamsService;
     audit: AuditService;
@@ -200,6 +224,31 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   // Servers that own the store step rollouts; several may (cluster workers): each transition is conditional.
   if (!gateway) rolloutController.start();
   const actuals = new ActualsService({ repo: new ActualsRepository(store.tables(), store.dialect), predictions: new PredictionsTableSource(store.db, store.dialect), clock });
+  const monitorsRepo = new MonitorsRepository(store.tables(), store.dialect); // also the MetricReader alerts read
+  const monitors = new MonitorsService({ repo: monitorsRepo, actuals, datasets, deployments, clock });
+  const monitorScheduler = new MonitorScheduler({ monitors, repo: monitorsRepo, clock, logger: logger.child({ domain: 'monitors' }) }, { intervalMs: config.monitoring.monitorIntervalMs });
+  const alertsRepo = new AlertsRepository(store.tables(), store.dialect);
+  const alerts = new AlertsService({
+    repo: alertsRepo,
+    metrics: monitorsRepo,
+    clock,
+    actions: [
+      new FunctionAlertAction('rollback_canary', async (firing, params) => {
+        const name = typeof params.deployment === 'string' ? params.deployment : firing.rule.deployment;
+        if (!name) return { ok: false, message: "no deployment: set action.params.deployment or the rule's deployment" };
+        const d = await deployments.rollback(name, `alert:${firing.rule.name}`);
+        return { ok: true, message: `rolled ${d.name} back to revision ${d.revision}`, details: { revision: d.revision } };
+      }),
+    ],
+  });
+  const webhooks = new WebhooksService({ repo: alertsRepo, clock });
+  const alertScheduler = new AlertScheduler({ alerts, notifier: new WebhookNotifier({ repo: alertsRepo, clock }), clock, tickMs: config.monitoring.alertIntervalMs, onError: (err) => logger.warn({ err }, 'alert evaluation pass failed') });
+  const labeling = new LabelingService({ repo: new LabelingRepository(store.tables(), store.dialect), predictions: new PredictionsTableSource(store.db, store.dialect), actuals, clock });
+  // Servers that own the store evaluate monitors and alerts; several may: windows, rules and deliveries are claimed conditionally.
+  if (!gateway) {
+    monitorScheduler.start();
+    alertScheduler.start();
+  }
   const orgRepo = new OrgRepository(store.tables(), store.dialect);
   const org = new OrgService({ repo: orgRepo, clock });
   const teams = new TeamsService({ repo: orgRepo, clock });
@@ -210,7 +259,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     clock,
     models: registryModelEvidence(registry),
     teams: orgTeamEvidence(org, teams),
-    monitoring: noMonitoringEvidence,
+    monitoring: { hasMonitor: async (deployment) => (await monitors.list(deployment)).length > 0 },
   });
   // Other processes (cluster workers, gateways, the server that owns the store) change deployments:
   // re-read the ones whose revision moved. One pass at a time; a failed pass is retried next tick.
@@ -250,6 +299,9 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     await app.register(async (scope) => rolloutRoutes(scope, { rollouts }));
     // Own scope: actuals uploads add a text/csv parser.
     await app.register(async (scope) => monitoringRoutes(scope, { actuals }));
+    await app.register(async (scope) => monitorsRoutes(scope, { monitors }));
+    await app.register(async (scope) => alertsRoutes(scope, { alerts, webhooks }));
+    await app.register(async (scope) => labelingRoutes(scope, { labeling }));
     await app.register(async (scope) => orgRoutes(scope, { org, teams }));
     await app.register(async (scope) => projectsRoutes(scope, { projects }));
     await app.register(async (scope) => auditRoutes(scope, { audit }));
@@ -274,13 +326,15 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     app,
     store,
     artifacts,
-    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, org, teams, audit, projects },
+    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, monitors, alerts, labeling, org, teams, audit, projects },
     logger,
     metrics,
     close() {
       closing ??= (async () => {
         clearInterval(refreshTimer);
         await rolloutController.stop();
+        await monitorScheduler.stop();
+        await alertScheduler.stop();
         await app.close();
         await predictionLog.close();
         if (predictionRepo instanceof ThreadedSqlitePredictionsRepository) await predictionRepo.close();

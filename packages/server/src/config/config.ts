@@ -53,6 +53,12 @@ export const ConfigSchema = Type.Object({
     /** How often (ms) a server steps running canary rollouts and checks their guardrails. */
     rolloutIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 5000 }),
   }),
+  monitoring: Type.Object({
+    /** How often (ms) a server looks for closed monitor windows to evaluate. */
+    monitorIntervalMs: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 60_000 }),
+    /** How often (ms) due alert rules are evaluated and webhook deliveries sent. */
+    alertIntervalMs: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 5000 }),
+  }),
   store: Type.Object({
     /** `sqlite:` (embedded default, file under dataDir), `sqlite:/path/file.db`, or `postgres://…` */
     databaseUrl: Type.String({ minLength: 1 }),
@@ -106,6 +112,8 @@ export interface ConfigOverrides {
   logSynchronous?: string | undefined;
   logDurability?: string | undefined;
   rolloutIntervalMs?: string | number | undefined;
+  monitorIntervalMs?: string | number | undefined;
+  alertIntervalMs?: string | number | undefined;
   anonymous?: string | undefined;
   trustProxy?: string | boolean | undefined;
 }
@@ -142,6 +150,8 @@ export const CONFIG_SOURCES: { path: string; flag: string; env: string; descript
   { path: 'serving.logDurability', flag: '--log-durability', env: 'FLYWHEEL_SERVING_LOG_DURABILITY', description: 'sync (default): answer once the prediction is logged; fast: log in the background, a kill may lose what is queued (counted)' },
   { path: 'serving.logSynchronous', flag: '--log-synchronous', env: 'FLYWHEEL_SERVING_LOG_SYNCHRONOUS', description: 'normal (default): SQLite prediction-log commits survive a process kill, not a power loss; full: every commit fsynced' },
   { path: 'serving.rolloutIntervalMs', flag: '--rollout-interval-ms', env: 'FLYWHEEL_SERVING_ROLLOUT_INTERVAL_MS', description: 'ms between canary rollout steps/guardrail checks (default 5000)' },
+  { path: 'monitoring.monitorIntervalMs', flag: '--monitor-interval-ms', env: 'FLYWHEEL_MONITOR_INTERVAL_MS', description: 'ms between looks for closed monitor windows to evaluate (default 60000)' },
+  { path: 'monitoring.alertIntervalMs', flag: '--alert-interval-ms', env: 'FLYWHEEL_ALERT_INTERVAL_MS', description: 'ms between alert evaluations and webhook sends (default 5000)' },
   { path: 'auth.anonymous', flag: '--anonymous', env: 'FLYWHEEL_ANONYMOUS', description: 'off|read|full: what callers without credentials may do (default full on loopback, off otherwise)' },
   { path: 'server.trustProxy', flag: '--trust-proxy', env: 'FLYWHEEL_TRUST_PROXY', description: 'true|false: trust X-Forwarded-* headers from a reverse proxy (default false)' },
   { path: 'log.level', flag: '--log-level', env: 'FLYWHEEL_LOG_LEVEL', description: 'fatal|error|warn|info|debug|trace|silent (default info)' },
@@ -206,6 +216,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       logSynchronous: pick(overrides.logSynchronous, env.FLYWHEEL_SERVING_LOG_SYNCHRONOUS),
       logDurability: pick(overrides.logDurability, env.FLYWHEEL_SERVING_LOG_DURABILITY),
       rolloutIntervalMs: toNumber(pick(overrides.rolloutIntervalMs, env.FLYWHEEL_SERVING_ROLLOUT_INTERVAL_MS) as string | number | undefined),
+    },
+    monitoring: {
+      monitorIntervalMs: toNumber(pick(overrides.monitorIntervalMs, env.FLYWHEEL_MONITOR_INTERVAL_MS) as string | number | undefined),
+      alertIntervalMs: toNumber(pick(overrides.alertIntervalMs, env.FLYWHEEL_ALERT_INTERVAL_MS) as string | number | undefined),
     },
     store: {
       databaseUrl: pick(overrides.databaseUrl, env.FLYWHEEL_DATABASE_URL) ?? 'sqlite:',

@@ -13,9 +13,9 @@ export { DIALECTS };
  */
 export async function createTestPlatform(dialect: DialectName, opts: { clock?: Clock; config?: ConfigOverrides } = {}): Promise<Platform & { dispose(): Promise<void> }> {
   const db = await createTestDatabase(dialect);
-  // The platform's own rollout controller stays out of the way (an hour between ticks): tests that
-  // step rollouts drive a controller of their own by hand.
-  const config = loadConfig({ dataDir: db.dataDir, databaseUrl: db.url, port: 0, poolSize: 4, rolloutIntervalMs: 3_600_000, ...opts.config }, {});
+  // The platform's own rollout controller, monitor and alert schedulers stay out of the way (an
+  // hour between ticks): tests that step them drive their own by hand.
+  const config = loadConfig({ dataDir: db.dataDir, databaseUrl: db.url, port: 0, poolSize: 4, rolloutIntervalMs: 3_600_000, monitorIntervalMs: 3_600_000, alertIntervalMs: 3_600_000, ...opts.config }, {});
   const platform = await buildPlatform(config, { logger: pino({ level: process.env.FLYWHEEL_TEST_LOG ?? 'silent' }), ...(opts.clock ? { clock: opts.clock } : {}) });
   return Object.assign(platform, {
     async dispose() {

@@ -21,3 +21,22 @@ export { validateMonitorConfig, parseWindow, type MonitorConfig, type MonitorRef
 export { ColumnBuilder, ROLE_COLUMNS } from './monitor-columns.js';
 export * from './report/index.js';
 export type { MetricPoint, MetricQuery, MetricReader } from './metric-points.js';
+/** Alerts over metric points, signed webhooks, actions, and the labeling queue (ALERTS.md). */
+export { alertsMigrations } from './alerts.migrations.js';
+export { AlertsRepository } from './alerts.repository.js';
+export { AlertsService } from './alerts.service.js';
+export type { AlertRule, AlertEvent, AlertEventType, AlertState, Evaluation, AlertsDeps } from './alerts.service.js';
+export { validateAlertRule, ALERT_DEFAULTS, type AlertRuleSpec } from './alert-rules.js';
+export { FunctionAlertAction } from './alert-actions.js';
+export type { AlertAction, AlertFiring, AlertActionResult } from './alert-actions.js';
+export { AlertScheduler } from './alert-scheduler.js';
+export { WebhooksService } from './webhooks.service.js';
+export type { Webhook, WebhookDelivery } from './webhooks.service.js';
+export { WebhookNotifier, WEBHOOK_RETRY_DEFAULTS, backoffMs } from './webhook-notifier.js';
+export { signWebhook, verifyWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER, DELIVERY_HEADER, EVENT_HEADER } from './webhook-signature.js';
+export { alertsRoutes } from './alerts.routes.js';
+export { LabelingRepository } from './labeling.repository.js';
+export { LabelingService } from './labeling.service.js';
+export type { LabelingItem, QueueStats, SampleResult } from './labeling.service.js';
+export { validateLabelingPolicy, type LabelingPolicy } from './labeling-policy.js';
+export { labelingRoutes } from './labeling.routes.js';
