@@ -47,6 +47,7 @@ import {
   labelingRoutes,
   monitoringMigrations,
   monitoringRoutes,
+  monitorGuardrails,
   monitorsRoutes,
 } from './domains/monitoring/index.js';
 import { OrgRepository, OrgService, TeamsService, orgMigrations, orgRoutes } from './domains/org/index.js';
@@ -219,12 +220,19 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     onError: (err, lost) => logger.error({ err, lost }, 'prediction log write failed'),
   });
   const metrics = new ServingMetrics({ predictionLog });
-  const rollouts = new RolloutService({ repo: new RolloutRepository(store.tables(), store.dialect), deployments, clock, logger: logger.child({ domain: 'rollouts' }) });
+  const monitorsRepo = new MonitorsRepository(store.tables(), store.dialect); // also the MetricReader alerts and guardrails read
+  const rollouts = new RolloutService({
+    repo: new RolloutRepository(store.tables(), store.dialect),
+    deployments,
+    clock,
+    logger: logger.child({ domain: 'rollouts' }),
+    // A canary step may also be held to what monitors measured on its traffic (drift, quality).
+    guardrails: monitorGuardrails(monitorsRepo),
+  });
   const rolloutController = new RolloutController({ rollouts, deployments, clock, logger: logger.child({ domain: 'rollouts' }) }, { intervalMs: config.serving.rolloutIntervalMs });
   // Servers that own the store step rollouts; several may (cluster workers): each transition is conditional.
   if (!gateway) rolloutController.start();
   const actuals = new ActualsService({ repo: new ActualsRepository(store.tables(), store.dialect), predictions: new PredictionsTableSource(store.db, store.dialect), clock });
-  const monitorsRepo = new MonitorsRepository(store.tables(), store.dialect); // also the MetricReader alerts read
   const monitors = new MonitorsService({ repo: monitorsRepo, actuals, datasets, deployments, clock });
   const monitorScheduler = new MonitorScheduler({ monitors, repo: monitorsRepo, clock, logger: logger.child({ domain: 'monitors' }) }, { intervalMs: config.monitoring.monitorIntervalMs });
   const alertsRepo = new AlertsRepository(store.tables(), store.dialect);

@@ -40,3 +40,4 @@ export { LabelingService } from './labeling.service.js';
 export type { LabelingItem, QueueStats, SampleResult } from './labeling.service.js';
 export { validateLabelingPolicy, type LabelingPolicy } from './labeling-policy.js';
 export { labelingRoutes } from './labeling.routes.js';
+export { monitorGuardrails, GUARDRAIL_METRICS, type MetricGuardrail } from './monitor-guardrails.js';

@@ -32,6 +32,10 @@ for (const dialect of DIALECTS) {
         payload: { name: 'scoring', config: { variants: [{ name: 'stable', model: { name: 'churn', version: '1' }, role: 'primary', weight: 100 }, { name: 'next', model: { name: 'churn', version: '2' }, role: 'canary', weight: 0 }] } },
       });
       assert.equal(created.statusCode, 201, created.body);
+      // The server offers the monitors' metrics as guardrails.
+      const unknown = await app.inject({ method: 'POST', url: '/api/v1/deployments/scoring/rollouts', payload: { canary: 'next', steps: [{ weight: 50, hold: { requests: 10 } }], guardrails: { metrics: [{ name: 'nope', max: 1 }] } } });
+      assert.equal(unknown.statusCode, 400);
+      assert.match(unknown.json().error.message, /guardrails\.metrics\[0\]\.name must be one of .*'psi'.*'accuracy'|guardrails\.metrics\[0\]\.name must be one of .*'accuracy'.*'psi'/);
       const started = await app.inject({
         method: 'POST',
         url: '/api/v1/deployments/scoring/rollouts',
