@@ -1,5 +1,5 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
-import { loadTeamTree, type Owned, type ReadScope, type TeamLink } from '../org/access.js';
+import { loadTeamTree, type Owned, type ReadScope, type TeamLink, type Visibility } from '../org/access.js';
 import type { DialectName } from '../../store/index.js';
 import { likeToGlob } from '../../store/index.js';
 import type { RegistryClause, RegistryComparator, RegistryOrder } from './registry.search.js';
@@ -70,6 +70,10 @@ export class RegistryRepository {
 
   async updateModel(name: string, patch: Partial<Pick<RegisteredModelRow, 'description' | 'last_updated_time'>>): Promise<void> {
     await this.db.updateTable('registered_models').set(patch).where('name', '=', name).execute();
+  }
+
+  async setModelVisibility(name: string, visibility: Visibility, now: number): Promise<void> {
+    await this.db.updateTable('registered_models').set({ visibility, last_updated_time: now }).where('name', '=', name).execute();
   }
 
   async deleteModel(name: string): Promise<void> {

@@ -17,7 +17,7 @@ import {
 } from '@flywheel/contract';
 import type { ArtifactStore } from '../../artifacts/index.js';
 import type { Clock } from '../../lib/clock.js';
-import { OWNER_TEAM_TAG, VISIBILITY_TAG, type Access, type Need } from '../org/access.js';
+import { OWNER_TEAM_TAG, VISIBILITIES, VISIBILITY_TAG, type Access, type Need, type Visibility } from '../org/access.js';
 import { findModelSignature, type FoundSignature } from './model-signature.js';
 import { decodePageToken, encodePageToken } from '../../lib/paging.js';
 import { versionKeyOf, type RegistryRepository } from './registry.repository.js';
@@ -115,7 +115,10 @@ function ownershipTags(r: RegisteredModelRow, stored: Tag[]): Tag[] {
 
 function refuseOwnershipTag(key: string) {
   if (key === OWNER_TEAM_TAG || key === VISIBILITY_TAG) {
-    throw new DomainError('INVALID_INPUT', `Invalid tag key '${key}': the owner team and visibility are set when the model is registered and cannot be changed through tags.`);
+    throw new DomainError(
+      'INVALID_INPUT',
+      `Invalid tag key '${key}': the owner team is set when the model is registered, and the visibility changes by setting '${VISIBILITY_TAG}' to private or internal; neither can be deleted.`,
+    );
   }
 }
 const invalid = (message: string) => new DomainError('INVALID_INPUT', message);
@@ -353,13 +356,24 @@ export class RegistryService {
     return { items, nextPageToken: rows.length > limit ? encodePageToken(offset + limit) : undefined };
   }
 
+  /**
+   * Sets a tag. The tag `flywheel.visibility` (private|internal) changes the model's visibility
+   * instead (callers check it needs a maintainer: org/ACCESS.md); the owner team does not change.
+   */
   async setRegisteredModelTag(name: string, key: string, value: string | undefined): Promise<void> {
     validateModelName(name);
-    refuseOwnershipTag(key);
+    if (key === OWNER_TEAM_TAG) refuseOwnershipTag(key);
     const tag = validateTag(key, value);
+    if (key === VISIBILITY_TAG && !(VISIBILITIES as readonly string[]).includes(tag.value)) {
+      throw new DomainError('INVALID_INPUT', `Invalid value '${tag.value}' for tag '${VISIBILITY_TAG}': expected one of ${VISIBILITIES.join(', ')}.`);
+    }
     await this.repo.transaction(async (repo) => {
-      await this.requireModel(repo, name);
-      await repo.setModelTag(name, tag.key, tag.value);
+      const row = await this.requireModel(repo, name);
+      if (key !== VISIBILITY_TAG) return repo.setModelTag(name, tag.key, tag.value);
+      if (tag.value === 'private' && (row.owner_team ?? null) === null) {
+        throw new DomainError('INVALID_INPUT', `Invalid value 'private' for tag '${VISIBILITY_TAG}': model '${name}' has no owner team, and private work needs one.`);
+      }
+      await repo.setModelVisibility(name, tag.value as Visibility, this.clock.now());
     });
   }
 

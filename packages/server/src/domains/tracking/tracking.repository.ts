@@ -148,6 +148,10 @@ export class TrackingRepository {
       .execute();
   }
 
+  async setExperimentVisibility(id: number, visibility: Visibility, now: number): Promise<void> {
+    await this.db.updateTable('experiments').set({ visibility, last_update_time: now }).where('experiment_id', '=', id).execute();
+  }
+
   async setExperimentTag(id: number, key: string, value: string, now: number): Promise<void> {
     await this.db
       .insertInto('experiment_tags')

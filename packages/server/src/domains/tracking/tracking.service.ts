@@ -12,7 +12,7 @@ import {
   type ViewType,
 } from '@flywheel/contract';
 import type { Clock } from '../../lib/clock.js';
-import { OWNER_TEAM_TAG, VISIBILITY_TAG, type Access, type Need } from '../org/access.js';
+import { OWNER_TEAM_TAG, VISIBILITIES, VISIBILITY_TAG, type Access, type Need, type Visibility } from '../org/access.js';
 import { decodePageToken, encodePageToken } from '../../lib/paging.js';
 import { isUniqueViolation } from '../../store/index.js';
 import { generateRunName } from './run-names.js';
@@ -99,8 +99,16 @@ function toExperiment(row: ExperimentRow, stored: Tag[]): Experiment {
 
 function refuseOwnershipTag(key: string) {
   if (key === OWNER_TEAM_TAG || key === VISIBILITY_TAG) {
-    throw new DomainError('INVALID_INPUT', `Invalid tag key '${key}': the owner team and visibility are set when the experiment is created and cannot be changed through tags.`);
+    throw new DomainError(
+      'INVALID_INPUT',
+      `Invalid tag key '${key}': the owner team is set when the experiment is created, and the visibility changes by setting '${VISIBILITY_TAG}' to private or internal; neither can be deleted.`,
+    );
   }
+}
+
+export function parseVisibility(value: string): Visibility {
+  if (!(VISIBILITIES as readonly string[]).includes(value)) throw new DomainError('INVALID_INPUT', `Invalid value '${value}' for tag '${VISIBILITY_TAG}': expected one of ${VISIBILITIES.join(', ')}.`);
+  return value as Visibility;
 }
 
 function toRunInfo(r: RunRow): RunInfo {
@@ -335,13 +343,23 @@ export class TrackingService {
     });
   }
 
+  /**
+   * Sets a tag. The tag `flywheel.visibility` (private|internal) changes the experiment's
+   * visibility instead (callers check it needs a maintainer: see org/ACCESS.md); the owner team
+   * does not change through tags.
+   */
   async setExperimentTag(id: string, key: string, value: string): Promise<void> {
     validateExperimentTag(key, value);
-    refuseOwnershipTag(key);
+    if (key === OWNER_TEAM_TAG) refuseOwnershipTag(key);
+    const visibility = key === VISIBILITY_TAG ? parseVisibility(value) : undefined;
     const expId = parseExperimentId(id);
     await this.repo.transaction(async (repo) => {
-      await this.activeExperiment(repo, id, expId);
-      await repo.setExperimentTag(expId, key, value, this.clock.now());
+      const row = await this.activeExperiment(repo, id, expId);
+      if (visibility === undefined) return repo.setExperimentTag(expId, key, value, this.clock.now());
+      if (visibility === 'private' && row.owner_team === null) {
+        throw new DomainError('INVALID_INPUT', `Invalid value 'private' for tag '${VISIBILITY_TAG}': experiment ${id} has no owner team, and private work needs one.`);
+      }
+      await repo.setExperimentVisibility(expId, visibility, this.clock.now());
     });
   }
 

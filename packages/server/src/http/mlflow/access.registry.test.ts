@@ -71,5 +71,15 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(names(s).sort(), ['a-model', 'a-shared']);
       expect(await f.call('root', 'POST', `${M}/registered-models/alias`, { name: 'a-model', alias: 'prod', version: '1' }), 200);
     });
+
+    test('visibility changes by its tag, by a maintainer of the owner team', async () => {
+      const setVis = (who: 'alice' | 'root', value: string) => f.call(who, 'POST', `${M}/registered-models/set-tag`, { name: 'a-model', key: 'flywheel.visibility', value });
+      expect(await setVis('alice', 'internal'), 403, 'PERMISSION_DENIED');
+      expect(await setVis('root', 'internal'), 200);
+      expect(await f.call('bob', 'GET', `${M}/registered-models/get?name=a-model`), 200);
+      expect(await f.call('bob', 'POST', `${M}/registered-models/alias`, { name: 'a-model', alias: 'x', version: '1' }), 403, 'PERMISSION_DENIED');
+      expect(await setVis('root', 'private'), 200);
+      expect(await f.call('bob', 'GET', `${M}/registered-models/get?name=a-model`), 404, 'RESOURCE_DOES_NOT_EXIST');
+    });
   });
 }

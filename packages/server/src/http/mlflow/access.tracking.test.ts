@@ -124,7 +124,20 @@ for (const dialect of DIALECTS) {
       expect(await f.call('multi', 'POST', `${M}/experiments/create`, { name: 'm-exp', tags: [{ key: 'flywheel.owner_team', value: 'team-b' }] }), 200);
       const notMine = await f.call('alice', 'POST', `${M}/experiments/create`, { name: 'steal', tags: [{ key: 'flywheel.owner_team', value: 'team-b' }] });
       expect(notMine, 403, 'PERMISSION_DENIED');
-      expect(await f.call('alice', 'POST', `${M}/experiments/set-experiment-tag`, { experiment_id: privateExp, key: 'flywheel.visibility', value: 'internal' }), 400);
+    });
+
+    test('visibility changes by its tag, by a maintainer; the owner team does not change through tags', async () => {
+      const id = (await f.call('alice', 'POST', `${M}/experiments/create`, { name: 'a-toggle' })).body.experiment_id;
+      const setVis = (who: 'alice' | 'root', value: string) => f.call(who, 'POST', `${M}/experiments/set-experiment-tag`, { experiment_id: id, key: 'flywheel.visibility', value });
+      expect(await setVis('alice', 'internal'), 403, 'PERMISSION_DENIED');
+      expect(await f.call('bob', 'GET', `${M}/experiments/get?experiment_id=${id}`), 404, 'RESOURCE_DOES_NOT_EXIST');
+      expect(await setVis('root', 'public'), 400, 'INVALID_PARAMETER_VALUE');
+      expect(await setVis('root', 'internal'), 200);
+      expect(await f.call('bob', 'GET', `${M}/experiments/get?experiment_id=${id}`), 200);
+      expect(await f.call('root', 'POST', `${M}/experiments/set-experiment-tag`, { experiment_id: id, key: 'flywheel.owner_team', value: 'team-b' }), 400, 'INVALID_PARAMETER_VALUE');
+      expect(await f.call('root', 'POST', `${M}/experiments/delete-experiment-tag`, { experiment_id: id, key: 'flywheel.visibility' }), 400, 'INVALID_PARAMETER_VALUE');
+      const unowned = (await f.call('nobody', 'POST', `${M}/experiments/create`, { name: 'n-exp' })).body.experiment_id;
+      expect(await f.call('root', 'POST', `${M}/experiments/set-experiment-tag`, { experiment_id: unowned, key: 'flywheel.visibility', value: 'private' }), 400, 'INVALID_PARAMETER_VALUE');
     });
 
     test('delete needs maintainer or admin; a platform admin sees and does everything', async () => {

@@ -1,7 +1,7 @@
 import type { Tag } from '@flywheel/contract';
 import type { ModelVersion, RegisteredModel, RegistryService } from '../../domains/registry/index.js';
 import type { MlflowEndpoint } from './tracking.mlflow.js';
-import type { Need } from '../../domains/org/access.js';
+import { VISIBILITY_TAG, type Need } from '../../domains/org/access.js';
 import { MlflowRequest, tagsOf } from './mlflow-request.js';
 
 export interface MlflowRegistryDeps {
@@ -259,8 +259,10 @@ export function registryEndpoints({ registry }: MlflowRegistryDeps): MlflowEndpo
   return endpoints.map((ep) => {
     const need = NEEDS[`${ep.methods[0]} ${ep.path}`];
     if (!need) return ep;
+    const visibilityChange = ep.path === '/registered-models/set-tag';
     return { ...ep, handle: async (r, access) => {
-      await registry.guardModel(access, name(r), need);
+      // Changing who may read the model is a maintainer's decision, like deleting it.
+      await registry.guardModel(access, name(r), visibilityChange && r.string('key') === VISIBILITY_TAG ? 'delete' : need);
       return ep.handle(r, access);
     } };
   });

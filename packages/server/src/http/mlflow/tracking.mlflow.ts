@@ -4,7 +4,7 @@ import type { ArtifactStore } from '../../artifacts/index.js';
 import { formatExperiment, formatMetric, formatRun, formatRunInfo, mlflowDouble } from './mlflow-format.js';
 import { MlflowRequest, tagsOf } from './mlflow-request.js';
 import { listRunArtifacts } from './artifacts.mlflow.js';
-import type { Access } from '../../domains/org/access.js';
+import { VISIBILITY_TAG, type Access } from '../../domains/org/access.js';
 
 const VIEW_TYPES = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'] as const;
 
@@ -134,7 +134,8 @@ export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): 
       async handle(r, access) {
         const id = r.string('experiment_id', { required: true });
         const key = r.string('key', { required: true });
-        await tracking.guardExperiment(access, id, 'write');
+        // Changing who may read the experiment is a maintainer's decision, like deleting it.
+        await tracking.guardExperiment(access, id, key === VISIBILITY_TAG ? 'delete' : 'write');
         await tracking.setExperimentTag(id, key, r.string('value') ?? '');
         return empty;
       },
