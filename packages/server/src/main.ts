@@ -198,6 +198,8 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   });
   const datasets = new DatasetsService({ repo: new DatasetsRepository(store.tables(), store.dialect), clock, artifacts });
   const lineage = createLineage(tracking, registry, datasets);
+  // Every change the platform's services make is recorded here, in the change's own transaction.
+  const audit = new AuditService({ repo: new AuditRepository(store.tables(), store.dialect), clock });
   const runtime = new OnnxModelRuntime({ batching: config.serving.batching });
   const deployments = new DeploymentsService({
     repo: new ServingRepository(store.tables(), store.dialect),
@@ -206,6 +208,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     runtime,
     clock,
     logger: logger.child({ domain: 'serving' }),
+    changes: audit,
   });
   // Every deployment's models are loaded and warmed before the server takes traffic.
   await deployments.start();
@@ -260,7 +263,6 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   const orgRepo = new OrgRepository(store.tables(), store.dialect);
   const org = new OrgService({ repo: orgRepo, clock });
   const teams = new TeamsService({ repo: orgRepo, clock });
-  const audit = new AuditService({ repo: new AuditRepository(store.tables(), store.dialect), clock });
   const projects = new ProjectsService({
     repo: new ProjectsRepository(store.tables(), store.dialect),
     audit,

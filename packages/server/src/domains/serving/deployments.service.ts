@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import { DomainError, type TensorSpec } from '@flywheel/contract';
 import { readArtifactBytes, type ArtifactStore } from '../../artifacts/index.js';
 import type { Clock } from '../../lib/clock.js';
@@ -122,6 +123,8 @@ export interface DeploymentsDeps {
   logger?: ServingLogger | undefined;
   /** The largest ONNX file loaded (default 2 GiB). */
   maxModelBytes?: number | undefined;
+  /** Records every change (the audit log) in the change's own transaction. */
+  changes?: ChangeRecorder | undefined;
   /** Proxies for `runtime: 'http'` variants (default: a new one). */
   httpRuntime?: HttpModelRuntime | undefined;
 }
@@ -132,6 +135,14 @@ const RETRY_BROKEN_MS = 60_000;
 const ABSENT_TTL_MS = 1000;
 const MAX_ABSENT = 10_000;
 const MAX_TIMEOUT_MS = 600_000; // 10 min
+
+/** The audit log as serving sees it: one entry per change, written with the change. */
+export interface ChangeRecorder {
+  record(
+    entry: { actor: string; action: string; resourceType: string; resourceId: string; source?: string | null | undefined; before?: unknown; after?: unknown },
+    trx: Kysely<unknown>,
+  ): Promise<unknown>;
+}
 
 const invalid = (msg: string) => new DomainError('INVALID_INPUT', msg);
 
@@ -365,7 +376,7 @@ export class DeploymentsService {
     });
   }
 
-  async create(input: { name: string; config: unknown; createdBy?: string | undefined }): Promise<Deployment> {
+  async create(input: { name: string; config: unknown; createdBy?: string | undefined; source?: string | undefined }): Promise<Deployment> {
     if (typeof input.name !== 'string' || !NAME.test(input.name)) throw invalid("name must be 1-128 letters, digits, '_', '.' or '-'.");
     const config = validateConfig(input.config);
     return this.mutex.run(async () => {
@@ -376,6 +387,7 @@ export class DeploymentsService {
         await this.repo.transaction(async (repo) => {
           await repo.insertDeployment({ name: input.name, created_at: now, updated_at: now, current_revision: 1 });
           await repo.insertRevision({ deployment: input.name, revision: 1, config: JSON.stringify(config), created_at: now, created_by: input.createdBy ?? null });
+          await this.deps.changes?.record({ actor: input.createdBy ?? 'anonymous', action: 'deployment.created', resourceType: 'deployment', resourceId: input.name, source: input.source, after: { revision: 1, config } }, repo.handle());
         });
       } catch (e) {
         await this.releaseTable(table);
@@ -409,28 +421,32 @@ export class DeploymentsService {
   }
 
   /** Writes the config as a new revision and switches traffic to it once its models are warm. */
-  async update(name: string, rawConfig: unknown, createdBy?: string): Promise<Deployment> {
+  async update(name: string, rawConfig: unknown, createdBy?: string, source?: string): Promise<Deployment> {
     const config = validateConfig(rawConfig);
     return this.mutex.run(async () => {
       await this.requireDeployment(name);
-      return this.activate(name, config, createdBy);
+      return this.activate(name, config, createdBy, 'deployment.updated', source);
     });
   }
 
   /** Re-activates the revision before the current one, as a new revision. */
-  async rollback(name: string, createdBy?: string): Promise<Deployment> {
+  async rollback(name: string, createdBy?: string, source?: string): Promise<Deployment> {
     return this.mutex.run(async () => {
       const d = await this.requireDeployment(name);
       const previous = d.current_revision > 1 ? await this.repo.getRevision(name, d.current_revision - 1) : undefined;
       if (!previous) throw new DomainError('INVALID_STATE', `Deployment '${name}' has no revision before revision ${d.current_revision} to roll back to.`);
-      return this.activate(name, parseConfig(previous.config), createdBy);
+      return this.activate(name, parseConfig(previous.config), createdBy, 'deployment.rolled_back', source);
     });
   }
 
-  async delete(name: string): Promise<void> {
+  async delete(name: string, deletedBy?: string, source?: string): Promise<void> {
     await this.mutex.run(async () => {
-      await this.requireDeployment(name);
-      await this.repo.transaction((repo) => repo.deleteDeployment(name));
+      const d = await this.requireDeployment(name);
+      const last = await this.repo.getRevision(name, d.current_revision);
+      await this.repo.transaction(async (repo) => {
+        await repo.deleteDeployment(name);
+        await this.deps.changes?.record({ actor: deletedBy ?? 'anonymous', action: 'deployment.deleted', resourceType: 'deployment', resourceId: name, source, before: last ? { revision: last.revision, config: parseConfig(last.config) } : undefined }, repo.handle());
+      });
       const table = this.tables.get(name);
       this.tables.delete(name);
       this.broken.delete(name);
@@ -498,15 +514,21 @@ export class DeploymentsService {
   }
 
   /** Loads the config's models, writes the revision, swaps the table, releases the old one. Runs under the mutex. */
-  private async activate(name: string, config: DeploymentConfig, createdBy: string | undefined): Promise<Deployment> {
+  private async activate(name: string, config: DeploymentConfig, createdBy: string | undefined, action: string, source?: string): Promise<Deployment> {
     const now = this.deps.clock.now();
     let revision = 0;
     const next = await this.buildTable(name, 0, config);
     try {
       await this.repo.transaction(async (repo) => {
+        const current = await repo.getDeployment(name);
+        const before = current ? await repo.getRevision(name, current.current_revision) : undefined;
         revision = (await repo.maxRevision(name)) + 1;
         await repo.insertRevision({ deployment: name, revision, config: JSON.stringify(config), created_at: now, created_by: createdBy ?? null });
         await repo.setCurrentRevision(name, revision, now);
+        await this.deps.changes?.record(
+          { actor: createdBy ?? 'anonymous', action, resourceType: 'deployment', resourceId: name, source, before: before ? { revision: before.revision, config: parseConfig(before.config) } : undefined, after: { revision, config } },
+          repo.handle(),
+        );
       });
     } catch (e) {
       await this.releaseTable(next);

@@ -69,6 +69,14 @@ for (const dialect of DIALECTS) {
         assert.equal(res.statusCode, 200);
         assert.equal(res.headers['x-flywheel-variant'], 'stable');
       }
+
+      // Every change is in the audit log, the controller's own included, and the chain verifies.
+      const audit = (await app.inject({ url: '/api/v1/audit?resource=deployment:scoring' })).json().entries as { action: string; actor: string; after: { revision: number } }[];
+      assert.deepEqual(audit.map((e) => e.action).sort(), ['deployment.created', 'deployment.updated', 'deployment.updated']);
+      const byRevision = Object.fromEntries(audit.map((e) => [e.after.revision, e.actor]));
+      assert.equal(byRevision[1], 'anonymous');
+      assert.equal(byRevision[3], 'controller', 'the automatic rollback is attributed to the controller');
+      assert.equal((await app.inject({ url: '/api/v1/audit/verify' })).json().ok, true);
     });
   });
 }

@@ -35,6 +35,11 @@ export class ServingRepository {
     return this.db.transaction().execute((trx) => fn(new ServingRepository(trx, this.dialect)));
   }
 
+  /** The Kysely handle this repository runs on (a transaction inside `transaction`), for writes other domains make in it. */
+  handle(): Kysely<unknown> {
+    return this.db as unknown as Kysely<unknown>;
+  }
+
   getDeployment(name: string): Promise<DeploymentRow | undefined> {
     return this.db.selectFrom('deployments').selectAll().where('name', '=', name).executeTakeFirst();
   }

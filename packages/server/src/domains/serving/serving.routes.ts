@@ -178,6 +178,9 @@ function pick(deployments: DeploymentsService, req: FastifyRequest, name: string
   return deployments.route(name, { variant: explicit, key });
 }
 
+/** Who made a change: the authenticated user, else 'anonymous' (recorded with the revision and in the audit log). */
+const actorOf = (req: FastifyRequest): string => req.principal?.username ?? 'anonymous';
+
 function statusOf(error: FastifyError | Error): number {
   if (isDomainError(error)) return error.status;
   if (error instanceof UpstreamError) return error.status;
@@ -291,7 +294,7 @@ export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDep
       },
     }, async (req, reply) => {
       const b = req.body as { name: string; config: unknown };
-      return reply.status(201).send(await deployments.create({ name: b.name, config: b.config }));
+      return reply.status(201).send(await deployments.create({ name: b.name, config: b.config, createdBy: actorOf(req), source: req.ip }));
     });
 
     api.get('/api/v1/deployments', {
@@ -319,16 +322,16 @@ export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDep
         body: Type.Object({ config: Config }, { additionalProperties: false }),
         response: { 200: DeploymentSchema, ...errors },
       },
-    }, async (req) => deployments.update((req.params as { name: string }).name, (req.body as { config: unknown }).config));
+    }, async (req) => deployments.update((req.params as { name: string }).name, (req.body as { config: unknown }).config, actorOf(req), req.ip));
 
     api.post('/api/v1/deployments/:name/rollback', {
       schema: { tags, summary: 'Re-activate the previous revision (as a new revision)', params: NameParams, response: { 200: DeploymentSchema, ...errors } },
-    }, async (req) => deployments.rollback((req.params as { name: string }).name));
+    }, async (req) => deployments.rollback((req.params as { name: string }).name, actorOf(req), req.ip));
 
     api.delete('/api/v1/deployments/:name', {
       schema: { tags, summary: 'Delete a deployment and unload its models', params: NameParams, response: { 204: Type.Null(), ...errors } },
     }, async (req, reply) => {
-      await deployments.delete((req.params as { name: string }).name);
+      await deployments.delete((req.params as { name: string }).name, actorOf(req), req.ip);
       return reply.status(204).send();
     });
 
