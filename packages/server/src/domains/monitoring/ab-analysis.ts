@@ -155,7 +155,7 @@ export function tQuantile(p: number, df: number): number {
 // ---------- proportions ----------
 
 /** Wilson score interval for k successes of n at level 1 − alpha (no continuity correction). */
-export function wilson(k: number, n: number, alpha = AB_DEFAULTS.alpha): [number, number] {
+export function wilson(k: number, n: number, alpha: number = AB_DEFAULTS.alpha): [number, number] {
   if (n === 0) return [0, 1];
   const z = normalQuantile(1 - alpha / 2);
   const p = k / n;
@@ -179,7 +179,7 @@ export function twoProportionPValue(a: ProportionSample, b: ProportionSample): n
  * Newcombe's hybrid score interval (his method 10) for p_b − p_a, built from the two Wilson
  * intervals: it keeps its coverage near 0 and 1 and with small samples, where Wald's does not.
  */
-export function newcombeInterval(a: ProportionSample, b: ProportionSample, alpha = AB_DEFAULTS.alpha): [number, number] {
+export function newcombeInterval(a: ProportionSample, b: ProportionSample, alpha: number = AB_DEFAULTS.alpha): [number, number] {
   const pa = a.successes / a.n;
   const pb = b.successes / b.n;
   const [la, ua] = wilson(a.successes, a.n, alpha);
@@ -207,14 +207,14 @@ export function addToMean(s: MeanSample, v: number): void {
 const variance = (s: MeanSample) => (s.n > 1 ? s.m2 / (s.n - 1) : 0);
 
 /** t interval of one mean at level 1 − alpha. */
-export function meanInterval(s: MeanSample, alpha = AB_DEFAULTS.alpha): [number, number] | null {
+export function meanInterval(s: MeanSample, alpha: number = AB_DEFAULTS.alpha): [number, number] | null {
   if (s.n < 2) return null;
   const half = tQuantile(1 - alpha / 2, s.n - 1) * Math.sqrt(variance(s) / s.n);
   return [s.mean - half, s.mean + half];
 }
 
 /** Welch's t-test of mean_b − mean_a: statistic, Welch–Satterthwaite df, two-sided p-value and interval. */
-export function welch(a: MeanSample, b: MeanSample, alpha = AB_DEFAULTS.alpha): { t: number; df: number; pValue: number; difference: number; ci: [number, number] } {
+export function welch(a: MeanSample, b: MeanSample, alpha: number = AB_DEFAULTS.alpha): { t: number; df: number; pValue: number; difference: number; ci: [number, number] } {
   const va = variance(a) / a.n;
   const vb = variance(b) / b.n;
   const difference = b.mean - a.mean;
@@ -258,12 +258,12 @@ function decide(baseline: string, challenger: string, difference: number, ci: [n
 const withDefaults = (o: AbOptions): Required<AbOptions> => ({ alpha: o.alpha ?? AB_DEFAULTS.alpha, minSamples: o.minSamples ?? AB_DEFAULTS.minSamples, higherIsBetter: o.higherIsBetter ?? true });
 
 /** A variant's proportion with its Wilson interval. */
-export function proportionEstimate(variant: string, s: ProportionSample, alpha = AB_DEFAULTS.alpha): VariantEstimate {
+export function proportionEstimate(variant: string, s: ProportionSample, alpha: number = AB_DEFAULTS.alpha): VariantEstimate {
   return { variant, n: s.n, estimate: s.n === 0 ? null : s.successes / s.n, ci: s.n === 0 ? null : wilson(s.successes, s.n, alpha) };
 }
 
 /** A variant's mean with its t interval. */
-export function meanEstimate(variant: string, s: MeanSample, alpha = AB_DEFAULTS.alpha): VariantEstimate {
+export function meanEstimate(variant: string, s: MeanSample, alpha: number = AB_DEFAULTS.alpha): VariantEstimate {
   return { variant, n: s.n, estimate: s.n === 0 ? null : s.mean, ci: meanInterval(s, alpha) };
 }
 
