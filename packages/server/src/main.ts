@@ -1,9 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import { Migrator, type Kysely, type Migration } from 'kysely';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config/index.js';
-import { openStore, migrateToLatest, sqlitePathFromUrl, type Store } from './store/index.js';
+import { openStore, migrateToLatest, pendingMigrations as pendingDomainMigrations, sqlitePathFromUrl, type Store } from './store/index.js';
 import { LocalFsArtifactStore, S3ArtifactStore, checkArtifactStore, createArtifactStore, describeArtifactStore, type ArtifactStore } from './artifacts/index.js';
 import { createApp } from './http/app.js';
 import { registerMlflowApi } from './http/mlflow/index.js';
@@ -133,15 +132,7 @@ export interface BuildOptions {
 
 /** Migrations the store has not run yet (none when the schema is current). */
 export async function pendingMigrations(store: Store): Promise<string[]> {
-  const all: Record<string, Migration> = {};
-  for (const d of MIGRATIONS) Object.assign(all, d(store.dialect));
-  const migrator = new Migrator({
-    db: store.db as Kysely<unknown>,
-    provider: { getMigrations: async () => all },
-    migrationTableName: 'fw_migration',
-    migrationLockTableName: 'fw_migration_lock',
-  });
-  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
+  return pendingDomainMigrations(store, MIGRATIONS);
 }
 
 /** Paths a gateway-role server answers besides the inference routes registered by servingRoutes. */
@@ -297,14 +288,15 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     },
   });
   // Every route, native, MLflow and inference alike, sees the caller; none is open beyond loopback by default.
-  registerAuth(app, { org, anonymous: config.auth.anonymous ?? anonymousDefault(config.server.host), clock });
+  const anonymous = config.auth.anonymous ?? anonymousDefault(config.server.host);
+  registerAuth(app, { org, anonymous, clock });
   const metricsText = opts.metricsText ?? ((m: ServingMetrics) => m.text());
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(metrics.contentType).send(await metricsText(metrics)));
   if (!gateway) {
-    await app.register(async (scope) => trackingRoutes(scope, { tracking }));
-    await app.register(async (scope) => registryRoutes(scope, { registry }));
+    await app.register(async (scope) => trackingRoutes(scope, { tracking, anonymous }));
+    await app.register(async (scope) => registryRoutes(scope, { registry, anonymous }));
     // Its own scope: dataset uploads add content-type parsers for CSV and Parquet bodies.
-    await app.register(async (scope) => datasetsRoutes(scope, { datasets }));
+    await app.register(async (scope) => datasetsRoutes(scope, { datasets, anonymous }));
     await app.register(async (scope) => lineageRoutes(scope, { lineage }));
     await app.register(async (scope) => rolloutRoutes(scope, { rollouts }));
     // Own scope: actuals uploads add a text/csv parser.
@@ -329,7 +321,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     }
     await servingRoutes(scope, servingDeps);
   });
-  if (!gateway) await registerMlflowApi(app, { tracking, registry, artifacts });
+  if (!gateway) await registerMlflowApi(app, { tracking, registry, artifacts, anonymous });
   await app.ready();
 
   return {
