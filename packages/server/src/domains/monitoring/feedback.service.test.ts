@@ -36,6 +36,14 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await service.ingest([{ inferenceId: 'i1', name: 'revenue', value: 12.5 }]), { received: 1, inserted: 0, duplicates: 1, corrected: 0 });
     });
 
+    test('a full batch of 10,000 corrections applies in one transaction', async () => {
+      const batch = (value: number) => Array.from({ length: 10_000 }, (_, i) => ({ inferenceId: `big${i}`, name: 'revenue', value: value + i / 100 }));
+      assert.equal((await service.ingest(batch(1))).inserted, 10_000);
+      assert.equal((await service.ingest(batch(2))).corrected, 10_000);
+      const values = await repo.values('revenue', ['big0', 'big9999']);
+      assert.deepEqual([values.get('big0'), values.get('big9999')], [2, 2 + 9999 / 100]);
+    });
+
     test('concurrent batches on the same new keys both land (the loser retries); the last value is current', async () => {
       const batch = (value: number) => Array.from({ length: 300 }, (_, i) => ({ inferenceId: `c${i}`, name: 'revenue', value }));
       const results = await Promise.all([service.ingest(batch(1)), service.ingest(batch(2))]);
