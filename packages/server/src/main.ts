@@ -29,9 +29,12 @@ import {
 import {
   ActualsRepository,
   ActualsService,
+  AbService,
   AlertScheduler,
   AlertsRepository,
   AlertsService,
+  FeedbackRepository,
+  FeedbackService,
   FunctionAlertAction,
   LabelingRepository,
   LabelingService,
@@ -41,8 +44,10 @@ import {
   PredictionsTableSource,
   WebhookNotifier,
   WebhooksService,
+  abRoutes,
   alertsMigrations,
   alertsRoutes,
+  feedbackMigrations,
   labelingRoutes,
   monitoringMigrations,
   monitoringRoutes,
@@ -58,7 +63,7 @@ import { systemClock, type Clock } from './lib/clock.js';
 import { VERSION } from './version.js';
 
 /** Every domain's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS = [trackingMigrations, registryMigrations, datasetsMigrations, servingMigrations, monitoringMigrations, alertsMigrations, orgMigrations, auditMigrations, projectsMigrations];
+export const MIGRATIONS = [trackingMigrations, registryMigrations, datasetsMigrations, servingMigrations, monitoringMigrations, alertsMigrations, feedbackMigrations, orgMigrations, auditMigrations, projectsMigrations];
 
 export interface Platform {
   app: FastifyInstance;
@@ -75,6 +80,7 @@ export interface Platform {
     monitors: MonitorsService;
     alerts: AlertsService;
     labeling: LabelingService;
+    ab: AbService;
     org: OrgService;
     teams: TeamsService;
     audit: AuditService;
@@ -227,6 +233,9 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   // Servers that own the store step rollouts; several may (cluster workers): each transition is conditional.
   if (!gateway) rolloutController.start();
   const actuals = new ActualsService({ repo: new ActualsRepository(store.tables(), store.dialect), predictions: new PredictionsTableSource(store.db, store.dialect), clock });
+  const feedbackRepo = new FeedbackRepository(store.tables(), store.dialect);
+  const feedback = new FeedbackService({ repo: feedbackRepo, clock });
+  const ab = new AbService({ actuals, predictions: new PredictionsTableSource(store.db, store.dialect), feedback: feedbackRepo, clock });
   const monitors = new MonitorsService({ repo: monitorsRepo, actuals, datasets, deployments, clock });
   const monitorScheduler = new MonitorScheduler({ monitors, repo: monitorsRepo, clock, logger: logger.child({ domain: 'monitors' }) }, { intervalMs: config.monitoring.monitorIntervalMs });
   const alertsRepo = new AlertsRepository(store.tables(), store.dialect);
@@ -304,6 +313,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     await app.register(async (scope) => monitorsRoutes(scope, { monitors }));
     await app.register(async (scope) => alertsRoutes(scope, { alerts, webhooks }));
     await app.register(async (scope) => labelingRoutes(scope, { labeling }));
+    await app.register(async (scope) => abRoutes(scope, { feedback, ab }));
     await app.register(async (scope) => orgRoutes(scope, { org, teams }));
     await app.register(async (scope) => projectsRoutes(scope, { projects }));
     await app.register(async (scope) => auditRoutes(scope, { audit }));
@@ -328,7 +338,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     app,
     store,
     artifacts,
-    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, monitors, alerts, labeling, org, teams, audit, projects },
+    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, monitors, alerts, labeling, ab, org, teams, audit, projects },
     logger,
     metrics,
     close() {

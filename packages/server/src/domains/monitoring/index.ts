@@ -41,3 +41,11 @@ export type { LabelingItem, QueueStats, SampleResult } from './labeling.service.
 export { validateLabelingPolicy, type LabelingPolicy } from './labeling-policy.js';
 export { labelingRoutes } from './labeling.routes.js';
 export { monitorGuardrails, GUARDRAIL_METRICS, type MetricGuardrail } from './monitor-guardrails.js';
+/** Feedback events (business metrics per prediction) and A/B analysis of a deployment's variants (ab-testing.md). */
+export { feedbackMigrations } from './feedback.migrations.js';
+export { FeedbackRepository } from './feedback.repository.js';
+export { FeedbackService, type FeedbackIngestResult } from './feedback.service.js';
+export { validateFeedbackBody, FEEDBACK_LIMITS, QUALITY_METRICS, type FeedbackInput, type QualityMetric } from './feedback.validation.js';
+export { AbService, DEFAULT_AB_WINDOW_MS, type AbDeps, type AbQuery, type AbResult } from './ab.service.js';
+export { abRoutes } from './ab.routes.js';
+export { AB_DEFAULTS, compareProportions, compareMeans, wilson, newcombeInterval, twoProportionPValue, welch, betainc, tSf, tQuantile, normalQuantile, type AbOptions, type Comparison, type VariantEstimate, type Verdict } from './ab-analysis.js';

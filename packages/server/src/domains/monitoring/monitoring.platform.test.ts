@@ -170,6 +170,18 @@ for (const dialect of DIALECTS) {
         assert.equal(points[0].sampleSize, rows.length);
         assert.equal(points[0].estimated, false);
       }
+      // The A/B analysis of the same window counts the same answers, and compares b with a.
+      const ab = ok(await call('GET', `/api/v1/deployments/churn-live/ab?metric=accuracy&baseline=a&since=${cur.since}&until=${cur.until}&minSamples=50`));
+      for (const variant of ['a', 'b']) {
+        const rows = byVariant(variant).flatMap((s) => s.rows);
+        const correct = rows.filter((r) => (score(r, variant) >= 0.5 ? 1 : 0) === truth(r)).length;
+        const est = (ab.variants as Json[]).find((v) => v.variant === variant);
+        assert.equal(est.n, rows.length);
+        assert.ok(Math.abs(est.estimate - correct / rows.length) < 1e-12);
+      }
+      assert.equal(ab.comparisons.length, 1);
+      assert.equal(ab.comparisons[0].challenger, 'b');
+      assert.ok(['significant', 'not_significant'].includes(ab.comparisons[0].verdict), JSON.stringify(ab.comparisons[0]));
       // Fairness over the sensitive input f9: the true positive rate per group, counted here.
       const all = cur.value.flatMap((s) => s.rows.map((r) => ({ r, v: s.variant })));
       for (const g of [0, 1]) {
