@@ -1,0 +1,161 @@
+import type { Kysely } from 'kysely';
+import type { DialectName } from '../../store/index.js';
+import type { NewStepRun, PipelineRunRow, PipelinesTables, PipelineVersionRow, StepLogRow, StepRunRow } from './pipelines.tables.js';
+
+type DB = Kysely<PipelinesTables>;
+
+/**
+ * All SQL of the pipelines domain. Every state change is a conditional update (`… WHERE state = 'x'`)
+ * answering whether it applied, so concurrent executors (or a cancel racing a step's end) never
+ * both win; nothing in it differs between the dialects.
+ */
+export class PipelinesRepository {
+  constructor(
+    private readonly db: DB,
+    readonly dialect: DialectName,
+  ) {}
+
+  transaction<R>(fn: (repo: PipelinesRepository) => Promise<R>): Promise<R> {
+    if (this.db.isTransaction) return fn(this);
+    return this.db.transaction().execute((trx) => fn(new PipelinesRepository(trx, this.dialect)));
+  }
+
+  // ---- definitions ----
+
+  latestVersion(name: string): Promise<PipelineVersionRow | undefined> {
+    return this.db.selectFrom('pipeline_versions').selectAll().where('name', '=', name).orderBy('version', 'desc').limit(1).executeTakeFirst();
+  }
+
+  getVersion(name: string, version: number): Promise<PipelineVersionRow | undefined> {
+    return this.db.selectFrom('pipeline_versions').selectAll().where('name', '=', name).where('version', '=', version).executeTakeFirst();
+  }
+
+  async insertVersion(row: PipelineVersionRow): Promise<void> {
+    await this.db.insertInto('pipeline_versions').values(row).execute();
+  }
+
+  /** The latest version of every pipeline, by name. */
+  listLatest(offset: number, limit: number): Promise<PipelineVersionRow[]> {
+    return this.db
+      .selectFrom('pipeline_versions as v')
+      .selectAll('v')
+      .where(({ eb, selectFrom }) => eb('v.version', '=', selectFrom('pipeline_versions as w').select((e) => e.fn.max('w.version').as('m')).whereRef('w.name', '=', 'v.name')))
+      .orderBy('v.name')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+  }
+
+  // ---- runs ----
+
+  async insertRun(run: PipelineRunRow, steps: NewStepRun[]): Promise<void> {
+    await this.db.insertInto('pipeline_runs').values(run).execute();
+    if (steps.length) await this.db.insertInto('pipeline_step_runs').values(steps).execute();
+  }
+
+  getRun(id: string): Promise<PipelineRunRow | undefined> {
+    return this.db.selectFrom('pipeline_runs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  listRuns(name: string, offset: number, limit: number): Promise<PipelineRunRow[]> {
+    return this.db.selectFrom('pipeline_runs').selectAll().where('pipeline_name', '=', name).orderBy('created_at', 'desc').orderBy('id').limit(limit).offset(offset).execute();
+  }
+
+  activeRuns(): Promise<PipelineRunRow[]> {
+    return this.db.selectFrom('pipeline_runs').selectAll().where('state', 'in', ['queued', 'running']).orderBy('created_at').execute();
+  }
+
+  stepRuns(runId: string): Promise<StepRunRow[]> {
+    return this.db.selectFrom('pipeline_step_runs').selectAll().where('run_id', '=', runId).orderBy('created_at').orderBy('step').execute();
+  }
+
+  getStepRun(runId: string, step: string): Promise<StepRunRow | undefined> {
+    return this.db.selectFrom('pipeline_step_runs').selectAll().where('run_id', '=', runId).where('step', '=', step).executeTakeFirst();
+  }
+
+  async markRunRunning(id: string, now: number): Promise<void> {
+    await this.db.updateTable('pipeline_runs').set({ state: 'running', started_at: now }).where('id', '=', id).where('state', '=', 'queued').execute();
+  }
+
+  /** Ends a run that is still queued or running; false when something else ended it first. */
+  async finishRun(id: string, state: 'succeeded' | 'failed' | 'cancelled', now: number, error: string | null): Promise<boolean> {
+    const r = await this.db.updateTable('pipeline_runs').set({ state, finished_at: now, error }).where('id', '=', id).where('state', 'in', ['queued', 'running']).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  // ---- steps ----
+
+  /** Takes a pending step whose wait is over for `workerId`; the claimed row, or undefined when another got it. */
+  async claimStep(runId: string, step: string, workerId: string, now: number): Promise<StepRunRow | undefined> {
+    const r = await this.db
+      .updateTable('pipeline_step_runs')
+      .set((eb) => ({ state: 'running', attempt: eb('attempt', '+', 1), started_at: now, finished_at: null, exit_code: null, error: null, worker_id: workerId, heartbeat_at: now }))
+      .where('run_id', '=', runId)
+      .where('step', '=', step)
+      .where('state', '=', 'pending')
+      .where('not_before', '<=', now)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1 ? this.getStepRun(runId, step) : undefined;
+  }
+
+  /** Ends the attempt `attempt` held by `workerId`; false when it was taken from it (cancelled, presumed dead). */
+  async endAttempt(runId: string, step: string, attempt: number, workerId: string, set: Partial<Pick<StepRunRow, 'state' | 'exit_code' | 'finished_at' | 'not_before' | 'error' | 'compute_ms' | 'max_attempts' | 'interruptions'>>): Promise<boolean> {
+    const r = await this.db
+      .updateTable('pipeline_step_runs')
+      .set({ ...set, worker_id: null })
+      .where('run_id', '=', runId)
+      .where('step', '=', step)
+      .where('attempt', '=', attempt)
+      .where('worker_id', '=', workerId)
+      .where('state', '=', 'running')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async setMlflowRunId(runId: string, step: string, mlflowRunId: string): Promise<void> {
+    await this.db.updateTable('pipeline_step_runs').set({ mlflow_run_id: mlflowRunId }).where('run_id', '=', runId).where('step', '=', step).execute();
+  }
+
+  async heartbeat(runId: string, step: string, workerId: string, now: number): Promise<void> {
+    await this.db.updateTable('pipeline_step_runs').set({ heartbeat_at: now }).where('run_id', '=', runId).where('step', '=', step).where('worker_id', '=', workerId).where('state', '=', 'running').execute();
+  }
+
+  /** Pending steps of a run become `state` (skipped after a failed upstream, cancelled with the run). */
+  async endPending(runId: string, steps: readonly string[] | 'all', state: 'skipped' | 'cancelled', now: number, error: string | null): Promise<void> {
+    let q = this.db.updateTable('pipeline_step_runs').set({ state, finished_at: now, error }).where('run_id', '=', runId).where('state', '=', 'pending');
+    if (steps !== 'all') {
+      if (steps.length === 0) return;
+      q = q.where('step', 'in', steps);
+    }
+    await q.execute();
+  }
+
+  /** Running steps whose executor has not been heard from since `cutoff`. */
+  staleRunning(cutoff: number): Promise<StepRunRow[]> {
+    return this.db.selectFrom('pipeline_step_runs').selectAll().where('state', '=', 'running').where('heartbeat_at', '<', cutoff).execute();
+  }
+
+  /** Takes a running attempt from a dead executor: back to pending (retryable) or failed; false when it moved on meanwhile. */
+  async reclaimStale(row: StepRunRow, set: Partial<Pick<StepRunRow, 'state' | 'finished_at' | 'not_before' | 'error' | 'max_attempts' | 'interruptions'>>): Promise<boolean> {
+    const r = await this.db
+      .updateTable('pipeline_step_runs')
+      .set({ ...set, worker_id: null })
+      .where('run_id', '=', row.run_id)
+      .where('step', '=', row.step)
+      .where('attempt', '=', row.attempt)
+      .where('state', '=', 'running')
+      .where('heartbeat_at', '=', row.heartbeat_at)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  // ---- logs ----
+
+  async appendLogs(rows: Omit<StepLogRow, 'id'>[]): Promise<void> {
+    if (rows.length) await this.db.insertInto('pipeline_step_logs').values(rows).execute();
+  }
+
+  logs(runId: string, step: string): Promise<Pick<StepLogRow, 'attempt' | 'text'>[]> {
+    return this.db.selectFrom('pipeline_step_logs').select(['attempt', 'text']).where('run_id', '=', runId).where('step', '=', step).orderBy('id').execute();
+  }
+}

@@ -1,0 +1,130 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { DomainError, ErrorResponse } from '@flywheel/contract';
+import type { PipelinesService } from './pipelines.service.js';
+
+const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+const tags = ['pipelines'];
+
+const Pipeline = Type.Object({
+  name: Type.String(),
+  version: Type.Integer(),
+  description: Type.String(),
+  definition: Type.Unknown({ description: 'The pipeline definition as registered (see domains/pipelines/README.md)' }),
+  createdAt: Type.Number(),
+});
+const StepRun = Type.Object({
+  name: Type.String(),
+  state: Type.String({ description: 'pending, running, succeeded, failed, skipped or cancelled' }),
+  attempt: Type.Integer(),
+  maxAttempts: Type.Integer(),
+  exitCode: Type.Union([Type.Integer(), Type.Null()]),
+  startedAt: Type.Union([Type.Number(), Type.Null()]),
+  finishedAt: Type.Union([Type.Number(), Type.Null()]),
+  computeSeconds: Type.Number(),
+  mlflowRunId: Type.Union([Type.String(), Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()]),
+});
+const PipelineRun = Type.Object({
+  id: Type.String(),
+  pipeline: Type.String(),
+  version: Type.Integer(),
+  state: Type.String({ description: 'queued, running, succeeded, failed or cancelled' }),
+  params: Type.Record(Type.String(), Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])), { description: 'The resolved parameter values, per step' }),
+  createdAt: Type.Number(),
+  startedAt: Type.Union([Type.Number(), Type.Null()]),
+  finishedAt: Type.Union([Type.Number(), Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()]),
+  steps: Type.Array(StepRun),
+});
+const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
+const RunParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), id: Type.String({ minLength: 1, maxLength: 64 }) });
+const StepParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), id: Type.String({ minLength: 1, maxLength: 64 }), step: Type.String({ minLength: 1, maxLength: 64 }) });
+const Paging = Type.Object({
+  maxResults: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  pageToken: Type.Optional(Type.String({ maxLength: 20 })),
+});
+
+/** The pipelines API under /api/v1/pipelines. */
+export async function pipelinesRoutes(app: FastifyInstance, deps: { pipelines: PipelinesService }): Promise<void> {
+  const { pipelines } = deps;
+  // A run is addressed under its pipeline's name; one under another name does not exist there.
+  const runOf = async (name: string, id: string) => {
+    const run = await pipelines.getRun(id);
+    if (run.pipeline !== name) throw new DomainError('NOT_FOUND', `Pipeline run '${id}' does not exist.`);
+    return run;
+  };
+
+  app.post('/api/v1/pipelines', {
+    schema: {
+      tags,
+      summary: 'Register a pipeline definition (validated); a changed definition becomes a new version',
+      description: 'Body: {name, description?, steps: [{name, command: [argv…], env?, params?, inputs?, outputs?, dependsOn?, retries?, timeoutSeconds?}]}. Every problem is named by step and field.',
+      body: Type.Unknown(),
+      response: { 200: Type.Object({ pipeline: Pipeline, created: Type.Boolean() }), 201: Type.Object({ pipeline: Pipeline, created: Type.Boolean() }), ...errors },
+    },
+  }, async (req, reply) => {
+    const r = await pipelines.register(req.body);
+    return reply.status(r.created ? 201 : 200).send(r);
+  });
+
+  app.get('/api/v1/pipelines', {
+    schema: { tags, summary: 'List pipelines (their latest versions) by name', querystring: Paging, response: { 200: Type.Object({ pipelines: Type.Array(Pipeline), nextPageToken: Type.Optional(Type.String()) }), ...errors } },
+  }, async (req) => {
+    const page = await pipelines.list(req.query as { maxResults?: number; pageToken?: string });
+    return { pipelines: page.items, ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
+  });
+
+  app.get('/api/v1/pipelines/:name', {
+    schema: { tags, summary: 'Get the latest (or ?version=) definition of a pipeline', params: NameParams, querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }), response: { 200: Pipeline, ...errors } },
+  }, async (req) => pipelines.get((req.params as { name: string }).name, (req.query as { version?: number }).version));
+
+  app.post('/api/v1/pipelines/:name/runs', {
+    schema: {
+      tags,
+      summary: 'Start a run: {params?: {name or step.name: value}, version?}',
+      params: NameParams,
+      body: Type.Union([
+        Type.Object({
+          params: Type.Optional(Type.Record(Type.String({ maxLength: 200 }), Type.Union([Type.String({ maxLength: 10_000 }), Type.Number(), Type.Boolean()]))),
+          version: Type.Optional(Type.Integer({ minimum: 1 })),
+        }, { additionalProperties: false }),
+        Type.Null(),
+      ]),
+      response: { 201: PipelineRun, ...errors },
+    },
+  }, async (req, reply) => {
+    const b = (req.body ?? {}) as { params?: Record<string, unknown>; version?: number };
+    return reply.status(201).send(await pipelines.startRun((req.params as { name: string }).name, b));
+  });
+
+  app.get('/api/v1/pipelines/:name/runs', {
+    schema: { tags, summary: "List a pipeline's runs, newest first", params: NameParams, querystring: Paging, response: { 200: Type.Object({ runs: Type.Array(PipelineRun), nextPageToken: Type.Optional(Type.String()) }), ...errors } },
+  }, async (req) => {
+    const page = await pipelines.listRuns((req.params as { name: string }).name, req.query as { maxResults?: number; pageToken?: string });
+    return { runs: page.items, ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
+  });
+
+  app.get('/api/v1/pipelines/:name/runs/:id', {
+    schema: { tags, summary: 'Get a run with the state of each step', params: RunParams, response: { 200: PipelineRun, ...errors } },
+  }, async (req) => {
+    const p = req.params as { name: string; id: string };
+    return runOf(p.name, p.id);
+  });
+
+  app.post('/api/v1/pipelines/:name/runs/:id/cancel', {
+    schema: { tags, summary: 'Cancel a queued or running run: running steps are killed, the rest cancelled', params: RunParams, response: { 200: PipelineRun, ...errors } },
+  }, async (req) => {
+    const p = req.params as { name: string; id: string };
+    await runOf(p.name, p.id);
+    return pipelines.cancelRun(p.id);
+  });
+
+  app.get('/api/v1/pipelines/:name/runs/:id/steps/:step/logs', {
+    schema: { tags, summary: "A step's stored output (stdout and stderr, every attempt), as text", params: StepParams, response: { 200: Type.String(), ...errors } },
+  }, async (req, reply) => {
+    const p = req.params as { name: string; id: string; step: string };
+    await runOf(p.name, p.id);
+    return reply.type('text/plain; charset=utf-8').send(await pipelines.stepLog(p.id, p.step));
+  });
+}

@@ -1,0 +1,223 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { DomainError } from '@flywheel/contract';
+import type { Clock } from '../../lib/clock.js';
+import { isUniqueViolation } from '../../store/index.js';
+import type { ParamValue, PipelineDefinition } from './pipeline.model.js';
+import { resolveParams, validatePipeline } from './pipeline.validation.js';
+import type { PipelinesRepository } from './pipelines.repository.js';
+import type { PipelineRunRow, PipelineVersionRow, StepRunRow } from './pipelines.tables.js';
+
+export interface PipelineView {
+  name: string;
+  version: number;
+  description: string;
+  definition: PipelineDefinition;
+  createdAt: number;
+}
+export interface StepRunView {
+  name: string;
+  state: string;
+  attempt: number;
+  maxAttempts: number;
+  exitCode: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  computeSeconds: number;
+  mlflowRunId: string | null;
+  error: string | null;
+}
+export interface PipelineRunView {
+  id: string;
+  pipeline: string;
+  version: number;
+  state: string;
+  params: Record<string, Record<string, ParamValue>>;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  error: string | null;
+  steps: StepRunView[];
+}
+
+/** Keys sorted at every level: the same definition hashes the same however it was written. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
+const toPipeline = (r: PipelineVersionRow): PipelineView => {
+  const definition = JSON.parse(r.definition) as PipelineDefinition;
+  return { name: r.name, version: r.version, description: definition.description ?? '', definition, createdAt: r.created_at };
+};
+const toStep = (s: StepRunRow): StepRunView => ({
+  name: s.step,
+  state: s.state,
+  attempt: s.attempt,
+  maxAttempts: s.max_attempts,
+  exitCode: s.exit_code,
+  startedAt: s.started_at,
+  finishedAt: s.finished_at,
+  computeSeconds: s.compute_ms / 1000,
+  mlflowRunId: s.mlflow_run_id,
+  error: s.error,
+});
+const toRun = (r: PipelineRunRow, steps: StepRunRow[]): PipelineRunView => ({
+  id: r.id,
+  pipeline: r.pipeline_name,
+  version: r.pipeline_version,
+  state: r.state,
+  params: JSON.parse(r.params) as PipelineRunView['params'],
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  error: r.error,
+  steps: steps.map(toStep),
+});
+
+const MAX_LIMIT = 1000;
+const page = (maxResults?: number, pageToken?: string) => {
+  const limit = Math.min(maxResults ?? 100, MAX_LIMIT);
+  const offset = pageToken === undefined ? 0 : Number(pageToken);
+  if (!Number.isInteger(offset) || offset < 0) throw new DomainError('INVALID_INPUT', `pageToken: '${pageToken}' is not a page token from this API`);
+  return { limit, offset };
+};
+
+export interface PipelinesDeps {
+  repo: PipelinesRepository;
+  clock: Clock;
+}
+
+/** Pipelines: versioned definitions and runs. Executing them is an executor's job (local-executor.ts); this only records intent and reads state. */
+export class PipelinesService {
+  private readonly repo: PipelinesRepository;
+  private readonly clock: Clock;
+  private readonly workListeners: (() => void)[] = [];
+
+  constructor(deps: PipelinesDeps) {
+    this.repo = deps.repo;
+    this.clock = deps.clock;
+  }
+
+  /** `fn` is called whenever new work may be ready (a run queued or cancelled), so an executor need not wait for its next poll. */
+  onWork(fn: () => void): void {
+    this.workListeners.push(fn);
+  }
+
+  private notify(): void {
+    for (const fn of this.workListeners) fn();
+  }
+
+  /** Registers a definition (validated); the same definition as the latest version is not a new version. */
+  async register(raw: unknown): Promise<{ pipeline: PipelineView; created: boolean }> {
+    const def = validatePipeline(raw);
+    const hash = createHash('sha256').update(canonical(def)).digest('hex');
+    const now = this.clock.now();
+    try {
+      return await this.repo.transaction(async (repo) => {
+        const latest = await repo.latestVersion(def.name);
+        if (latest && latest.definition_hash === hash) return { pipeline: toPipeline(latest), created: false };
+        const row: PipelineVersionRow = { name: def.name, version: (latest?.version ?? 0) + 1, definition: JSON.stringify(def), definition_hash: hash, created_at: now };
+        await repo.insertVersion(row);
+        return { pipeline: toPipeline(row), created: true };
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new DomainError('ALREADY_EXISTS', `Pipeline '${def.name}' was registered concurrently; retry.`);
+      throw e;
+    }
+  }
+
+  async list(opts: { maxResults?: number; pageToken?: string } = {}): Promise<{ items: PipelineView[]; nextPageToken?: string }> {
+    const { limit, offset } = page(opts.maxResults, opts.pageToken);
+    const rows = await this.repo.listLatest(offset, limit + 1);
+    return { items: rows.slice(0, limit).map(toPipeline), ...(rows.length > limit ? { nextPageToken: String(offset + limit) } : {}) };
+  }
+
+  async get(name: string, version?: number): Promise<PipelineView> {
+    const row = version === undefined ? await this.repo.latestVersion(name) : await this.repo.getVersion(name, version);
+    if (!row) throw new DomainError('NOT_FOUND', version === undefined ? `Pipeline '${name}' does not exist.` : `Pipeline '${name}' has no version ${version}.`);
+    return toPipeline(row);
+  }
+
+  /** Queues a run of the latest (or the given) version; parameters are checked before anything is written. */
+  async startRun(name: string, input: { params?: Record<string, unknown>; version?: number } = {}): Promise<PipelineRunView> {
+    const p = await this.get(name, input.version);
+    const params = resolveParams(p.definition, input.params ?? {});
+    const now = this.clock.now();
+    const id = randomUUID().replace(/-/g, '');
+    const run: PipelineRunRow = { id, pipeline_name: p.name, pipeline_version: p.version, state: 'queued', params: JSON.stringify(params), created_at: now, started_at: null, finished_at: null, error: null };
+    const steps: StepRunRow[] = p.definition.steps.map((s) => ({
+      run_id: id,
+      step: s.name,
+      state: 'pending',
+      attempt: 0,
+      max_attempts: 1 + (s.retries?.max ?? 0),
+      interruptions: 0,
+      exit_code: null,
+      created_at: now,
+      started_at: null,
+      finished_at: null,
+      compute_ms: 0,
+      mlflow_run_id: null,
+      not_before: 0,
+      worker_id: null,
+      heartbeat_at: null,
+      error: null,
+    }));
+    await this.repo.transaction((repo) => repo.insertRun(run, steps));
+    this.notify();
+    return toRun(run, steps);
+  }
+
+  async getRun(id: string): Promise<PipelineRunView> {
+    const run = await this.repo.getRun(id);
+    if (!run) throw new DomainError('NOT_FOUND', `Pipeline run '${id}' does not exist.`);
+    return toRun(run, await this.repo.stepRuns(id));
+  }
+
+  async listRuns(name: string, opts: { maxResults?: number; pageToken?: string } = {}): Promise<{ items: PipelineRunView[]; nextPageToken?: string }> {
+    await this.get(name);
+    const { limit, offset } = page(opts.maxResults, opts.pageToken);
+    const rows = await this.repo.listRuns(name, offset, limit + 1);
+    const items = await Promise.all(rows.slice(0, limit).map(async (r) => toRun(r, await this.repo.stepRuns(r.id))));
+    return { items, ...(rows.length > limit ? { nextPageToken: String(offset + limit) } : {}) };
+  }
+
+  /**
+   * Cancels a queued or running run: pending steps are cancelled at once; running ones are killed by
+   * the executor holding them (it watches its run's state) and end `cancelled`.
+   */
+  async cancelRun(id: string): Promise<PipelineRunView> {
+    const now = this.clock.now();
+    await this.repo.transaction(async (repo) => {
+      const run = await repo.getRun(id);
+      if (!run) throw new DomainError('NOT_FOUND', `Pipeline run '${id}' does not exist.`);
+      if (!(await repo.finishRun(id, 'cancelled', now, 'cancelled by request'))) {
+        throw new DomainError('INVALID_STATE', `Pipeline run '${id}' is already ${run.state}; only a queued or running run can be cancelled.`);
+      }
+      await repo.endPending(id, 'all', 'cancelled', now, 'the run was cancelled');
+    });
+    this.notify();
+    return this.getRun(id);
+  }
+
+  /** The stored log of a step, every attempt in order, each headed by its attempt number. */
+  async stepLog(id: string, step: string): Promise<string> {
+    const s = await this.repo.getStepRun(id, step);
+    if (!s) {
+      await this.getRun(id);
+      throw new DomainError('NOT_FOUND', `Pipeline run '${id}' has no step '${step}'.`);
+    }
+    const chunks = await this.repo.logs(id, step);
+    let out = '';
+    let attempt = 0;
+    for (const c of chunks) {
+      if (c.attempt !== attempt) {
+        attempt = c.attempt;
+        if (s.max_attempts > 1) out += `--- attempt ${attempt} ---\n`;
+      }
+      out += c.text;
+    }
+    return out;
+  }
+}
