@@ -22,6 +22,10 @@ export const ERROR_CATALOGUE = {
   NOT_IMPLEMENTED: { status: 501, mlflowCode: 'NOT_IMPLEMENTED', summary: 'Not implemented.' },
   UNAVAILABLE: { status: 503, mlflowCode: 'TEMPORARILY_UNAVAILABLE', summary: 'Temporarily unavailable.' },
   INTERNAL: { status: 500, mlflowCode: 'INTERNAL_ERROR', summary: 'Internal error.' },
+  // A policy or budget refusal does not clear by retrying: 403 (MLflow PERMISSION_DENIED, which its
+  // client does not retry), never 429 (MLflow's RESOURCE_EXHAUSTED status, which it retries for minutes).
+  POLICY_VIOLATION: { status: 403, mlflowCode: 'PERMISSION_DENIED', summary: 'An approval policy blocks this action.' },
+  BUDGET_EXCEEDED: { status: 403, mlflowCode: 'PERMISSION_DENIED', summary: 'A budget is exhausted.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

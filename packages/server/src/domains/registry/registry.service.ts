@@ -48,6 +48,13 @@ export interface RegistryDeps {
   logger?: RegistryLogger | undefined;
   /** The largest model file read for a signature (default 512 MiB); larger ones get none. */
   maxSignatureFileBytes?: number | undefined;
+  /** Approval policies (domains/policies); without it every alias may be set. */
+  gate?: RegistryActionGate | undefined;
+}
+
+/** Checked before an action the organization may govern; throws to refuse it (domains/policies). */
+export interface RegistryActionGate {
+  beforeAliasSet(input: { model: string; alias: string; version: number; actor: string; source: string | null }): Promise<void>;
 }
 
 export interface Page<T> {
@@ -248,8 +255,10 @@ export class RegistryService {
   private readonly artifacts: ArtifactStore;
   private readonly logger: RegistryLogger | undefined;
   private readonly maxSignatureFileBytes: number;
+  private gate: RegistryActionGate | undefined;
 
   constructor(deps: RegistryDeps) {
+    this.gate = deps.gate;
     this.repo = deps.repo;
     this.clock = deps.clock;
     this.artifacts = deps.artifacts;
@@ -390,10 +399,20 @@ export class RegistryService {
 
   // ---- aliases -------------------------------------------------------------------------------
 
-  async setRegisteredModelAlias(name: string, alias: string, version: string): Promise<void> {
+  /** Installs the policy gate once it exists (it is built after this service). */
+  setActionGate(gate: RegistryActionGate | undefined): void {
+    this.gate = gate;
+  }
+
+  async setRegisteredModelAlias(name: string, alias: string, version: string, by?: { actor: string; source?: string | null | undefined }): Promise<void> {
     validateModelName(name);
     const a = validateAlias(alias);
     const v = parseVersion(version);
+    if (this.gate) {
+      // Before the transaction: a refusal is audited in its own (one SQLite connection).
+      await this.requireVersion(this.repo, name, v);
+      await this.gate.beforeAliasSet({ model: name, alias: a, version: v, actor: by?.actor ?? 'system', source: by?.source ?? null });
+    }
     const now = this.clock.now();
     await this.repo.transaction(async (repo) => {
       await this.requireVersion(repo, name, v);

@@ -37,6 +37,13 @@ import {
 export interface TrackingDeps {
   repo: TrackingRepository;
   clock: Clock;
+  /** Budgets (domains/policies); without it every run may be created. */
+  gate?: TrackingActionGate | undefined;
+}
+
+/** Checked before an action the organization may govern; throws to refuse it (domains/policies). */
+export interface TrackingActionGate {
+  beforeRunCreate(input: { experimentId: number; actor: string; source: string | null }): Promise<void>;
 }
 
 export interface MetricInput {
@@ -174,10 +181,17 @@ function checkTags(tags: readonly Tag[]): void {
 export class TrackingService {
   private readonly repo: TrackingRepository;
   private readonly clock: Clock;
+  private gate: TrackingActionGate | undefined;
 
   constructor(deps: TrackingDeps) {
     this.repo = deps.repo;
     this.clock = deps.clock;
+    this.gate = deps.gate;
+  }
+
+  /** Installs the budget gate once it exists (it is built after this service). */
+  setActionGate(gate: TrackingActionGate | undefined): void {
+    this.gate = gate;
   }
 
   // ---- experiments -------------------------------------------------------------------------
@@ -390,6 +404,8 @@ export class TrackingService {
     runName?: string | undefined;
     startTime?: number | undefined;
     tags?: Tag[] | undefined;
+    /** who asks, for the audit log of a refusal */
+    actor?: { actor: string; source?: string | null | undefined } | undefined;
   }): Promise<Run> {
     const tags = [...(input.tags ?? [])];
     checkTags(tags);
@@ -409,6 +425,8 @@ export class TrackingService {
     const expId = parseExperimentId(experimentId);
     const startTime = input.startTime ?? this.clock.now();
     validateInt64('start_time', startTime);
+    // Before the insert: a refusal is audited in its own transaction.
+    if (this.gate) await this.gate.beforeRunCreate({ experimentId: expId, actor: input.actor?.actor ?? (userId || 'anonymous'), source: input.actor?.source ?? null });
     const runId = randomUUID().replace(/-/g, '');
     const row = await this.repo.insertRunInActiveExperiment(
       { run_uuid: runId, experiment_id: expId, run_name: runName, user_id: userId, status: 'RUNNING', start_time: startTime, end_time: null, deleted_time: null, lifecycle_stage: 'active' },
