@@ -12,6 +12,7 @@ import { adminCommand } from './admin.command.js';
 import { loginCommand } from './login.command.js';
 import { projectCommand } from './project.command.js';
 import { auditCommand } from './audit.command.js';
+import { policyCommand } from './policy.command.js';
 
 const envOf = (flag: string) => CONFIG_SOURCES.find((s) => s.flag === flag)?.env;
 
@@ -120,6 +121,7 @@ Examples:
   loginCommand(program);
   projectCommand(program);
   auditCommand(program);
+  policyCommand(program);
 
   return program;
 }

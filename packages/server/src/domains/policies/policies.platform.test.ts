@@ -1,14 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { createTestPlatform, DIALECTS } from '../../test-support/platform.js';
-import { migrateToLatest } from '../../store/index.js';
-import { createApp } from '../../http/app.js';
-import { MIGRATIONS } from '../../main.js';
+import { DIALECTS } from '../../test-support/platform.js';
 import { Access } from '../org/access.js';
 import type { Principal } from '../org/index.js';
-import { BudgetsService, PoliciesRepository, PoliciesService, PolicyGate, policiesMigrations, policiesRoutes } from './index.js';
+import { createPoliciesPlatform } from './test-support/policies-platform.js';
 
 // Mid-month, so a run's hour never straddles a period boundary; each reading moves time on by 1 ms.
 const T0 = Date.UTC(2026, 10, 15, 12);
@@ -17,7 +13,7 @@ const ADMIN: Principal = { userId: 0, username: 'root', isAdmin: true, teams: []
 
 for (const dialect of DIALECTS) {
   describe(`policies and budgets through the platform (${dialect})`, () => {
-    let p: Awaited<ReturnType<typeof createTestPlatform>>;
+    let p: Awaited<ReturnType<typeof createPoliciesPlatform>>;
     let api: FastifyInstance;
     let t = T0;
     const clock = { now: () => ++t };
@@ -35,19 +31,8 @@ for (const dialect of DIALECTS) {
     let mlExperiment = '';
 
     before(async () => {
-      p = await createTestPlatform(dialect, { clock });
-      // Kysely checks the whole history: the platform's migrations and then this domain's.
-      await migrateToLatest(p.store, [...MIGRATIONS, policiesMigrations]);
-      const repo = new PoliciesRepository(p.store.tables());
-      const policies = new PoliciesService({ repo, clock, audit: p.services.audit });
-      const budgets = new BudgetsService({ repo, clock, audit: p.services.audit });
-      const gate = new PolicyGate({ policies, budgets });
-      p.services.registry.setActionGate(gate);
-      p.services.tracking.setActionGate(gate);
-      // The policies routes on an app of their own: the platform's is sealed once built (main.ts would register them on it).
-      api = await createApp({ logger: pino({ level: 'silent' }), bodyLimitBytes: 1 << 20, version: 'test', readinessChecks: {} });
-      await api.register(async (scope) => policiesRoutes(scope, { policies, budgets }));
-      await api.ready();
+      p = await createPoliciesPlatform(dialect, clock);
+      api = p.api;
 
       await p.services.teams.createTeam(ADMIN, { name: 'ml' });
       await p.services.teams.createTeam(ADMIN, { name: 'other' });
@@ -63,8 +48,7 @@ for (const dialect of DIALECTS) {
       assert.equal((await mlflow('POST', 'model-versions/create', { name: 'churn', source: 'models:/x', run_id: runId })).status, 200);
     });
     after(async () => {
-      await api?.close();
-      await p?.dispose();
+      await p?.disposeAll();
     });
 
     test('policies are validated and versioned', async () => {
