@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { ErrorResponse } from '@flywheel/contract';
+import { DomainError, ErrorResponse } from '@flywheel/contract';
 import { changeContext } from '../audit/index.js';
 import type { BudgetsService } from './budgets.service.js';
 import { PoliciesService } from './policies.service.js';
@@ -20,6 +20,12 @@ const by = (req: Parameters<typeof changeContext>[0]) => {
 export async function policiesRoutes(app: FastifyInstance, deps: { policies: PoliciesService; budgets: BudgetsService }): Promise<void> {
   const { policies, budgets } = deps;
   const name = (req: { params: unknown }) => (req.params as { name: string }).name;
+  // Policies, budgets and rates govern every team: changing them is for platform admins (anonymous
+  // callers as the auth plugin allows). Reads and the dry run are open to any caller.
+  app.addHook('preHandler', async (req) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.routeOptions.url === '/api/v1/policies/evaluate') return;
+    if (req.principal && !req.principal.isAdmin) throw new DomainError('NOT_ALLOWED', `Only platform admins may change policies, budgets and rates; '${req.principal.username}' is not one.`);
+  });
 
   app.get('/api/v1/policies', { schema: { tags: ['policies'], summary: 'Current version of every policy', response: errors } }, async () => ({ policies: await policies.list() }));
   app.post('/api/v1/policies', { schema: { tags: ['policies'], summary: 'Create a policy or write its next version (idempotent)', body: AnyBody, response: { 200: AnyBody, 201: AnyBody, ...errors } } }, async (req, reply) => {
