@@ -53,8 +53,9 @@ for (const dialect of DIALECTS) {
       const run = await fx.waitForRun((await fx.pipelines.startRun('diamond')).id);
       assert.equal(run.state, 'succeeded', JSON.stringify(run));
       assert.deepEqual(
-        run.steps.map((s) => [s.name, s.state, s.attempt, s.exitCode]).sort(),
-        [['join', 'succeeded', 1, 0], ['left', 'succeeded', 1, 0], ['prep', 'succeeded', 1, 0], ['right', 'succeeded', 1, 0]],
+        run.steps.map((s) => [s.name, s.state, s.attempt, s.exitCode]),
+        [['prep', 'succeeded', 1, 0], ['left', 'succeeded', 1, 0], ['right', 'succeeded', 1, 0], ['join', 'succeeded', 1, 0]],
+        'steps listed in the order of the definition',
       );
       const events = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(' ')).map(([n, e, t]) => ({ n: n!, e: e!, t: Number(t) }));
       const at = (n: string, e: string) => events.find((x) => x.n === n && x.e === e)!.t;

@@ -33,6 +33,7 @@ export const pipelinesMigrations: DomainMigrations = (dialect) => {
         await sql`CREATE TABLE pipeline_step_runs (
           run_id TEXT NOT NULL REFERENCES pipeline_runs(id) ON DELETE CASCADE,
           step TEXT NOT NULL,
+          position INTEGER NOT NULL,
           state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled')),
           attempt INTEGER NOT NULL,
           max_attempts INTEGER NOT NULL,

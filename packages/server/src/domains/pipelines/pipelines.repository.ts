@@ -66,7 +66,7 @@ export class PipelinesRepository {
   }
 
   stepRuns(runId: string): Promise<StepRunRow[]> {
-    return this.db.selectFrom('pipeline_step_runs').selectAll().where('run_id', '=', runId).orderBy('created_at').orderBy('step').execute();
+    return this.db.selectFrom('pipeline_step_runs').selectAll().where('run_id', '=', runId).orderBy('position').execute();
   }
 
   getStepRun(runId: string, step: string): Promise<StepRunRow | undefined> {

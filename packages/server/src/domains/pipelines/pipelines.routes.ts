@@ -121,10 +121,23 @@ export async function pipelinesRoutes(app: FastifyInstance, deps: { pipelines: P
   });
 
   app.get('/api/v1/pipelines/:name/runs/:id/steps/:step/logs', {
-    schema: { tags, summary: "A step's stored output (stdout and stderr, every attempt), as text", params: StepParams, response: { 200: Type.String(), ...errors } },
+    schema: {
+      tags,
+      summary: "A step's stored output (stdout and stderr, every attempt): text, or JSON {runId, step, log} with ?format=json",
+      params: StepParams,
+      querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('text'), Type.Literal('json')])) }),
+      response: { 200: Type.Union([Type.String(), Type.Object({ runId: Type.String(), step: Type.String(), log: Type.String() })]), ...errors },
+    },
   }, async (req, reply) => {
     const p = req.params as { name: string; id: string; step: string };
     await runOf(p.name, p.id);
-    return reply.type('text/plain; charset=utf-8').send(await pipelines.stepLog(p.id, p.step));
+    const log = await pipelines.stepLog(p.id, p.step);
+    if ((req.query as { format?: string }).format === 'json') return { runId: p.id, step: p.step, log };
+    return reply.type('text/plain; charset=utf-8').send(log);
   });
+
+  // Run ids are unique across pipelines: a run can be looked up from its id alone (`flywheel pipeline status <id>`).
+  app.get('/api/v1/pipeline-runs/:id', {
+    schema: { tags, summary: 'Get a run by its id alone', params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: PipelineRun, ...errors } },
+  }, async (req) => pipelines.getRun((req.params as { id: string }).id));
 }

@@ -146,9 +146,10 @@ export class PipelinesService {
     const now = this.clock.now();
     const id = randomUUID().replace(/-/g, '');
     const run: PipelineRunRow = { id, pipeline_name: p.name, pipeline_version: p.version, state: 'queued', params: JSON.stringify(params), created_at: now, started_at: null, finished_at: null, error: null };
-    const steps: StepRunRow[] = p.definition.steps.map((s) => ({
+    const steps: StepRunRow[] = p.definition.steps.map((s, position) => ({
       run_id: id,
       step: s.name,
+      position,
       state: 'pending',
       attempt: 0,
       max_attempts: 1 + (s.retries?.max ?? 0),

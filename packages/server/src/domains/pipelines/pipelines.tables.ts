@@ -27,6 +27,8 @@ export interface PipelineRunRow {
 export interface StepRunTable {
   run_id: string;
   step: string;
+  /** The step's place in the definition: steps are listed in the order they were written */
+  position: number;
   state: string;
   attempt: number;
   max_attempts: number;

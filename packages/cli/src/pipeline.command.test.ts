@@ -1,0 +1,100 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+// The pipelines routes and a local executor on a real socket over a fresh store of each dialect.
+import { createPipelinesFixture } from '../../server/src/domains/pipelines/test-support/pipelines-fixture.js';
+import { DIALECTS } from '../../server/src/store/test-support/stores.js';
+import type { CliError } from './client.js';
+import { parseParams, pipelineCommand } from './pipeline.command.js';
+
+/** Runs `flywheel <args>` in this process; returns what it printed and the exit code it set. */
+async function run(args: string[]): Promise<{ out: string; code: number }> {
+  const program = new Command('flywheel').exitOverride();
+  pipelineCommand(program);
+  let out = '';
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } finally {
+    process.stdout.write = write;
+  }
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = 0;
+  return { out, code };
+}
+
+const js = (script: string) => [process.execPath, '-e', script];
+
+test('--param parsing', () => {
+  assert.deepEqual(parseParams(['lr=0.1', 'fit.tag=a=b']), { lr: '0.1', 'fit.tag': 'a=b' });
+  assert.throws(() => parseParams(['lr']), /expected name=value/);
+});
+
+for (const dialect of DIALECTS) {
+  describe(`flywheel pipeline on ${dialect}`, () => {
+    let fx: Awaited<ReturnType<typeof createPipelinesFixture>>;
+    let dir: string;
+    before(async () => {
+      fx = await createPipelinesFixture(dialect);
+      dir = mkdtempSync(join(tmpdir(), 'fw-cli-pipe-'));
+    });
+    after(async () => {
+      await fx.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    test('register a file, run with params and --wait, status and logs; a bad file is refused naming step and field', async () => {
+      const file = join(dir, 'train.json');
+      writeFileSync(file, JSON.stringify({
+        name: 'train',
+        steps: [
+          { name: 'prep', command: js("console.log('prepared')") },
+          { name: 'fit', dependsOn: ['prep'], params: { lr: { type: 'number', default: 0.1 } }, command: js("console.log('lr='+process.env.FLYWHEEL_PARAM_LR)") },
+        ],
+      }));
+      assert.match((await run(['pipeline', 'register', file, '--url', fx.url])).out, /Registered pipeline train version 1 \(2 steps\)/);
+      assert.match((await run(['pipeline', 'register', file, '--url', fx.url])).out, /Unchanged: pipeline train version 1/);
+      assert.match((await run(['pipeline', 'list', '--url', fx.url])).out, /train\s+1\s+2/);
+
+      const bad = join(dir, 'bad.json');
+      writeFileSync(bad, JSON.stringify({ name: 'bad', steps: [{ name: 'fit', command: ['x'], dependsOn: ['prepp'] }] }));
+      await assert.rejects(run(['pipeline', 'register', bad, '--url', fx.url]), (e: CliError) => /steps\.fit\.dependsOn\[0\]: step 'prepp' does not exist/.test(e.message) && e.exitCode === 1);
+      await assert.rejects(run(['pipeline', 'register', join(dir, 'x.yaml'), '--url', fx.url]), (e: CliError) => /YAML/.test(e.message) && e.exitCode === 2);
+
+      const waited = await run(['pipeline', 'run', 'train', '--param', 'lr=0.3', '--wait', '--interval-ms', '100', '--url', fx.url]);
+      assert.equal(waited.code, 0, waited.out);
+      assert.match(waited.out, /Started run ([0-9a-f]{32}) of train v1\./);
+      assert.match(waited.out, /prep: succeeded\n[^]*fit: succeeded\n/, 'progress lines, in dependency order');
+      assert.match(waited.out, /\[succeeded\]/);
+      const id = /Started run ([0-9a-f]{32})/.exec(waited.out)![1]!;
+
+      const status = await run(['pipeline', 'status', id, '--url', fx.url]);
+      assert.match(status.out, new RegExp(`run ${id} {2}train v1 {2}\\[succeeded\\]`));
+      assert.match(status.out, /fit\s+succeeded\s+1\/1\s+0\s/);
+      assert.match((await run(['pipeline', 'logs', id, 'fit', '--url', fx.url])).out, /^lr=0\.3\n\[flywheel\] succeeded\n$/);
+
+      const noWait = await run(['pipeline', 'run', 'train', '--json', '--url', fx.url]);
+      const started = JSON.parse(noWait.out) as { id: string; state: string };
+      assert.equal(started.state, 'queued');
+      await fx.waitForRun(started.id);
+    });
+
+    test('--wait exits 1 when the run fails; cancel refuses a finished run', async () => {
+      const file = join(dir, 'fails.json');
+      writeFileSync(file, JSON.stringify({ name: 'fails', steps: [{ name: 'boom', command: js('process.exit(4)') }] }));
+      await run(['pipeline', 'register', file, '--url', fx.url]);
+      const r = await run(['pipeline', 'run', 'fails', '--wait', '--interval-ms', '100', '--url', fx.url]);
+      assert.equal(r.code, 1);
+      assert.match(r.out, /boom\s+failed\s+1\/1\s+4\s.*exited with code 4/);
+      const id = /Started run ([0-9a-f]{32})/.exec(r.out)![1]!;
+      await assert.rejects(run(['pipeline', 'cancel', id, '--url', fx.url]), (e: CliError) => /already failed/.test(e.message));
+    });
+  });
+}

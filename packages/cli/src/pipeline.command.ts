@@ -1,0 +1,176 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { ApiClient, CliError, EXIT } from './client.js';
+import { output } from './output.js';
+import { table } from './table.js';
+
+interface StepRun {
+  name: string;
+  state: string;
+  attempt: number;
+  maxAttempts: number;
+  exitCode: number | null;
+  computeSeconds: number;
+  mlflowRunId: string | null;
+  error: string | null;
+}
+interface PipelineRun {
+  id: string;
+  pipeline: string;
+  version: number;
+  state: string;
+  error: string | null;
+  steps: StepRun[];
+}
+interface Pipeline {
+  name: string;
+  version: number;
+  description: string;
+  definition: { steps: unknown[] };
+}
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+const runPath = (p: string, id: string, rest = '') => `/api/v1/pipelines/${encodeURIComponent(p)}/runs/${encodeURIComponent(id)}${rest}`;
+
+/** A run as a table of its steps. */
+export function renderRun(r: PipelineRun): string {
+  const head = `run ${r.id}  ${r.pipeline} v${r.version}  [${r.state}]${r.error ? `  ${r.error}` : ''}`;
+  const rows = r.steps.map((s) => [s.name, s.state, `${s.attempt}/${s.maxAttempts}`, s.exitCode === null ? '' : String(s.exitCode), s.computeSeconds.toFixed(1), s.mlflowRunId ?? '', s.state === 'succeeded' ? '' : s.error ?? '']);
+  return `${head}\n${table(['STEP', 'STATE', 'ATTEMPT', 'EXIT', 'SECONDS', 'MLFLOW RUN', 'NOTE'], rows)}`;
+}
+
+/** `--param k=v` (repeatable) into the run's params; values stay strings, the server reads them as the declared type. */
+export function parseParams(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new CliError(`--param ${p}: expected name=value (or step.name=value)`, EXIT.usage);
+    out[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return out;
+}
+
+function readDefinition(file: string): unknown {
+  if (/\.ya?ml$/i.test(file)) throw new CliError(`${file}: YAML definitions are not supported yet; write the same model as JSON.`, EXIT.usage);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CliError(`Cannot read ${file}: ${(e as Error).message}`, EXIT.usage);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`${file} is not valid JSON: ${(e as Error).message}`, EXIT.usage);
+  }
+}
+
+/** Polls a run until it ends; on a TTY redraws one status line, otherwise prints each step's changes once (nothing when `silent`). */
+async function waitFor(client: ApiClient, run: PipelineRun, intervalMs: number, silent: boolean): Promise<PipelineRun> {
+  const tty = !silent && process.stdout.isTTY === true;
+  const seen = new Map<string, string>();
+  for (;;) {
+    if (tty) {
+      const line = run.steps.map((s) => `${s.name}:${s.state}${s.attempt > 1 ? `(${s.attempt})` : ''}`).join('  ');
+      process.stdout.write(`\r\x1b[2K[${run.state}] ${line}`);
+    } else if (!silent) {
+      for (const s of run.steps) {
+        const key = `${s.state}/${s.attempt}`;
+        if (seen.get(s.name) !== key && s.state !== 'pending') process.stdout.write(`${s.name}: ${s.state}${s.attempt > 1 ? ` (attempt ${s.attempt})` : ''}\n`);
+        seen.set(s.name, key);
+      }
+    }
+    if (TERMINAL.has(run.state) && run.steps.every((s) => s.state !== 'running')) break;
+    await new Promise((r) => setTimeout(r, intervalMs));
+    run = await client.request<PipelineRun>('GET', runPath(run.pipeline, run.id));
+  }
+  if (tty) process.stdout.write('\n');
+  return run;
+}
+
+/** `flywheel pipeline register|list|run|status|logs|cancel`. */
+export function pipelineCommand(program: Command): void {
+  const pipeline = program.command('pipeline').description('Pipelines as code: register a DAG of steps, run it, follow its steps.');
+  const url = '--url <url>';
+  const urlHelp = 'Flywheel server URL (default $FLYWHEEL_URL or http://127.0.0.1:5000)';
+
+  pipeline
+    .command('register')
+    .description('Register a pipeline definition from a JSON file (a changed definition becomes a new version)')
+    .argument('<file>', 'the definition: {name, steps: [{name, command: [argv…], dependsOn?, inputs?, outputs?, params?, retries?, timeoutSeconds?}]}')
+    .option(url, urlHelp)
+    .option('--json', 'print JSON')
+    .action(async (file: string, opts: { url?: string; json?: boolean }) => {
+      const r = await new ApiClient(opts.url).request<{ pipeline: Pipeline; created: boolean }>('POST', '/api/v1/pipelines', { json: readDefinition(file) });
+      output(opts.json, r, () => `${r.created ? 'Registered' : 'Unchanged:'} pipeline ${r.pipeline.name} version ${r.pipeline.version} (${r.pipeline.definition.steps.length} steps).`);
+    });
+
+  pipeline
+    .command('list')
+    .description('List pipelines')
+    .option(url, urlHelp)
+    .option('--json', 'print JSON')
+    .action(async (opts: { url?: string; json?: boolean }) => {
+      const r = await new ApiClient(opts.url).request<{ pipelines: Pipeline[] }>('GET', '/api/v1/pipelines', { query: { maxResults: '1000' } });
+      output(opts.json, r, () => (r.pipelines.length === 0 ? 'No pipelines.' : table(['NAME', 'VERSION', 'STEPS', 'DESCRIPTION'], r.pipelines.map((p) => [p.name, String(p.version), String(p.definition.steps.length), p.description]))));
+    });
+
+  pipeline
+    .command('run')
+    .description('Start a run of a pipeline; --wait follows it to the end (exit 1 unless it succeeds)')
+    .argument('<name>')
+    .option('--param <name=value>', 'a parameter (name, or step.name for one step); repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--version <n>', 'run this version of the definition (default: the latest)')
+    .option('--wait', 'wait for the run to finish, showing progress')
+    .option('--interval-ms <ms>', 'how often --wait polls', '1000')
+    .option(url, urlHelp)
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { param: string[]; version?: string; wait?: boolean; intervalMs: string; url?: string; json?: boolean }) => {
+      const client = new ApiClient(opts.url);
+      const version = opts.version === undefined ? undefined : Number(opts.version);
+      if (version !== undefined && !(Number.isInteger(version) && version >= 1)) throw new CliError(`--version ${opts.version}: expected a version number`, EXIT.usage);
+      let run = await client.request<PipelineRun>('POST', `/api/v1/pipelines/${encodeURIComponent(name)}/runs`, { json: { params: parseParams(opts.param), ...(version ? { version } : {}) } });
+      if (!opts.wait) return output(opts.json, run, () => `Started run ${run.id} of ${run.pipeline} v${run.version}.`);
+      if (!opts.json) process.stdout.write(`Started run ${run.id} of ${run.pipeline} v${run.version}.\n`);
+      run = await waitFor(client, run, Math.max(50, Number(opts.intervalMs) || 1000), opts.json === true);
+      output(opts.json, run, () => renderRun(run));
+      if (run.state !== 'succeeded') process.exitCode = EXIT.failed;
+    });
+
+  pipeline
+    .command('status')
+    .description("Show a run and its steps' states")
+    .argument('<run-id>')
+    .option(url, urlHelp)
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { url?: string; json?: boolean }) => {
+      const run = await new ApiClient(opts.url).request<PipelineRun>('GET', `/api/v1/pipeline-runs/${encodeURIComponent(id)}`);
+      output(opts.json, run, () => renderRun(run));
+    });
+
+  pipeline
+    .command('logs')
+    .description("Print a step's stored output")
+    .argument('<run-id>')
+    .argument('<step>')
+    .option(url, urlHelp)
+    .action(async (id: string, step: string, opts: { url?: string }) => {
+      const client = new ApiClient(opts.url);
+      const run = await client.request<PipelineRun>('GET', `/api/v1/pipeline-runs/${encodeURIComponent(id)}`);
+      const r = await client.request<{ log: string }>('GET', runPath(run.pipeline, id, `/steps/${encodeURIComponent(step)}/logs`), { query: { format: 'json' } });
+      process.stdout.write(r.log);
+    });
+
+  pipeline
+    .command('cancel')
+    .description('Cancel a queued or running run: running steps are killed, the rest cancelled')
+    .argument('<run-id>')
+    .option(url, urlHelp)
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { url?: string; json?: boolean }) => {
+      const client = new ApiClient(opts.url);
+      const run = await client.request<PipelineRun>('GET', `/api/v1/pipeline-runs/${encodeURIComponent(id)}`);
+      const r = await client.request<PipelineRun>('POST', runPath(run.pipeline, id, '/cancel'));
+      output(opts.json, r, () => `Cancelled run ${r.id} of ${r.pipeline}.`);
+    });
+}
