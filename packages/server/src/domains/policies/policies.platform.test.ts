@@ -156,6 +156,19 @@ for (const dialect of DIALECTS) {
       assert.equal((await mlflow('POST', 'runs/create', { experiment_id: mlExperiment, user_id: 'alice' })).status, 200);
     });
 
+    test('only platform admins change policies and budgets; anyone may read and dry-run', async () => {
+      await p.services.org.createUser(ADMIN, { username: 'dana', password: 'correct-horse-battery-staple' });
+      const dana = (await p.services.org.principal((await p.services.org.checkPassword('dana', 'correct-horse-battery-staple')).id))!;
+      const { token } = await p.services.org.createToken(dana, { name: 'cli' });
+      const as = (method: 'GET' | 'POST', url: string, payload?: object) => api.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload } : {}) });
+      const refused = await as('POST', '/api/v1/budgets', { name: 'sneaky', team: 'ml', amount: 1e9 });
+      assert.equal(refused.statusCode, 403);
+      assert.match(refused.json<{ error: { message: string } }>().error.message, /Only platform admins .* 'dana'/);
+      assert.equal((await as('GET', '/api/v1/budgets/sneaky')).statusCode, 404);
+      assert.equal((await as('GET', '/api/v1/policies')).statusCode, 200);
+      assert.equal((await as('POST', '/api/v1/policies/evaluate', { action: 'model.alias_set', model: 'churn', version: 1, alias: 'champion' })).statusCode, 200);
+    });
+
     test('every refusal and change is in the audit log and the chain verifies', async () => {
       const entries = await p.app.inject({ method: 'GET', url: '/api/v1/audit?maxResults=1000' });
       assert.equal(entries.statusCode, 200, entries.body);

@@ -4,6 +4,7 @@ import { createTestPlatform } from '../../../test-support/platform.js';
 import { migrateToLatest, type DialectName } from '../../../store/index.js';
 import { createApp } from '../../../http/app.js';
 import { MIGRATIONS } from '../../../main.js';
+import { registerAuth } from '../../../http/auth.js';
 import type { Clock } from '../../../lib/clock.js';
 import { BudgetsService, PoliciesRepository, PoliciesService, PolicyGate, policiesMigrations, policiesRoutes } from '../index.js';
 
@@ -24,6 +25,8 @@ export async function createPoliciesPlatform(dialect: DialectName, clock?: Clock
   p.services.registry.setActionGate(gate);
   p.services.tracking.setActionGate(gate);
   const api: FastifyInstance = await createApp({ logger: pino({ level: 'silent' }), bodyLimitBytes: 1 << 20, version: 'test', readinessChecks: {} });
+  // The platform's own caller resolution (anonymous callers: full, as on loopback).
+  registerAuth(api, { org: p.services.org, anonymous: 'full', clock: time });
   await api.register(async (scope) => policiesRoutes(scope, { policies, budgets }));
   await api.ready();
   return Object.assign(p, {
