@@ -12,6 +12,7 @@ import { adminCommand } from './admin.command.js';
 import { loginCommand } from './login.command.js';
 import { projectCommand } from './project.command.js';
 import { auditCommand } from './audit.command.js';
+import { pipelineCommand } from './pipeline.command.js';
 import { policyCommand } from './policy.command.js';
 
 const envOf = (flag: string) => CONFIG_SOURCES.find((s) => s.flag === flag)?.env;
@@ -121,6 +122,7 @@ Examples:
   loginCommand(program);
   projectCommand(program);
   auditCommand(program);
+  pipelineCommand(program);
   policyCommand(program);
 
   return program;
