@@ -57,13 +57,14 @@ import {
 import { OrgRepository, OrgService, TeamsService, orgMigrations, orgRoutes } from './domains/org/index.js';
 import { AuditRepository, AuditService, auditMigrations, auditRoutes } from './domains/audit/index.js';
 import { ProjectsRepository, ProjectsService, orgTeamEvidence, projectsMigrations, projectsRoutes, registryModelEvidence } from './domains/projects/index.js';
+import { BudgetsService, PoliciesRepository, PoliciesService, PolicyGate, policiesMigrations, policiesRoutes } from './domains/policies/index.js';
 import { anonymousDefault, registerAuth } from './http/auth.js';
 import type { DatasetVersion } from '@flywheel/contract';
 import { systemClock, type Clock } from './lib/clock.js';
 import { VERSION } from './version.js';
 
 /** Every domain's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS = [trackingMigrations, registryMigrations, datasetsMigrations, servingMigrations, monitoringMigrations, alertsMigrations, feedbackMigrations, orgMigrations, auditMigrations, projectsMigrations];
+export const MIGRATIONS = [trackingMigrations, registryMigrations, datasetsMigrations, servingMigrations, monitoringMigrations, alertsMigrations, feedbackMigrations, orgMigrations, auditMigrations, projectsMigrations, policiesMigrations];
 
 export interface Platform {
   app: FastifyInstance;
@@ -85,6 +86,8 @@ export interface Platform {
     teams: TeamsService;
     audit: AuditService;
     projects: ProjectsService;
+    policies: PoliciesService;
+    budgets: BudgetsService;
   };
   logger: Logger;
   /** Prometheus metrics of this process (served at /metrics). */
@@ -197,6 +200,13 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   const lineage = createLineage(tracking, registry, datasets);
   // Every change the platform's services make is recorded here, in the change's own transaction.
   const audit = new AuditService({ repo: new AuditRepository(store.tables(), store.dialect), clock });
+  // The Center of Excellence's policies and the teams' budgets, enforced where the action happens.
+  const policiesRepo = new PoliciesRepository(store.tables());
+  const policies = new PoliciesService({ repo: policiesRepo, clock, audit });
+  const budgets = new BudgetsService({ repo: policiesRepo, clock, audit });
+  const gate = new PolicyGate({ policies, budgets });
+  registry.setActionGate(gate);
+  tracking.setActionGate(gate);
   const runtime = new OnnxModelRuntime({ batching: config.serving.batching });
   const deployments = new DeploymentsService({
     repo: new ServingRepository(store.tables(), store.dialect),
@@ -317,6 +327,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     await app.register(async (scope) => orgRoutes(scope, { org, teams }));
     await app.register(async (scope) => projectsRoutes(scope, { projects }));
     await app.register(async (scope) => auditRoutes(scope, { audit }));
+    await app.register(async (scope) => policiesRoutes(scope, { policies, budgets }));
   }
   const servingDeps = { deployments, predictions: { log: predictionLog, repo: predictionRepo, shadow: new ShadowRepository(store.tables(), store.dialect) }, metrics };
   // Own scope: the gateway answers in the Open Inference Protocol's and MLflow's error shapes.
@@ -338,7 +349,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     app,
     store,
     artifacts,
-    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, monitors, alerts, labeling, ab, org, teams, audit, projects },
+    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, monitors, alerts, labeling, ab, org, teams, audit, projects, policies, budgets },
     logger,
     metrics,
     close() {
