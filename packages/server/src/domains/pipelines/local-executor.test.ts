@@ -203,3 +203,32 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+for (const dialect of DIALECTS) {
+  describe(`local executor concurrency limit on ${dialect}`, () => {
+    test('with concurrency 1 the parallel branches run one after the other', async () => {
+      const fx = await createPipelinesFixture(dialect, { concurrency: 1 });
+      const dir = mkdtempSync(join(tmpdir(), 'fw-pipe-c1-'));
+      try {
+        const file = join(dir, 'order.txt');
+        await fx.pipelines.register({
+          name: 'fan',
+          steps: [
+            { name: 'a', command: trace(file, 'a', 300) },
+            { name: 'b', command: trace(file, 'b', 300) },
+            { name: 'c', command: trace(file, 'c', 300) },
+          ],
+        });
+        const run = await fx.waitForRun((await fx.pipelines.startRun('fan')).id);
+        assert.equal(run.state, 'succeeded');
+        const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(' ').slice(0, 2).join(' '));
+        // Each start is followed by its own end before the next start.
+        for (let i = 0; i < lines.length; i += 2) assert.equal(lines[i + 1], lines[i]!.replace('start', 'end'), lines.join(', '));
+        assert.equal(lines.length, 6);
+      } finally {
+        await fx.dispose();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}

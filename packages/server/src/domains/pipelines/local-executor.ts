@@ -26,8 +26,8 @@ export interface LocalExecutorOptions {
   repo: PipelinesRepository;
   tracking: TrackingService;
   clock: Clock;
-  /** The server's URL, given to steps as MLFLOW_TRACKING_URI. */
-  trackingUri: string;
+  /** The server's URL, given to steps as MLFLOW_TRACKING_URI; a function when it is known only once the server listens. */
+  trackingUri: string | (() => string);
   /** Given to steps as MLFLOW_TRACKING_TOKEN when set (a placeholder until per-run tokens exist). */
   trackingToken?: string;
   /** Steps running at once in this process (default: the number of cores). */
@@ -103,11 +103,6 @@ export class LocalExecutor implements StepExecutor {
     await this.ticking?.catch(() => undefined);
     for (const a of this.active.values()) this.kill(a, 'shutdown');
     await Promise.all([...this.active.values()].map((a) => a.done));
-  }
-
-  /** Resolves once the executor is idle: nothing running (tests and `--wait` style callers). */
-  async idle(): Promise<void> {
-    while (this.active.size || this.ticking) await Promise.all([this.ticking, ...[...this.active.values()].map((a) => a.done)]);
   }
 
   /** One scheduling pass; a wake during a pass runs one more pass after it rather than a second one beside it. */
@@ -235,7 +230,7 @@ export class LocalExecutor implements StepExecutor {
     Object.assign(env, step.env ?? {});
     const params = (JSON.parse(run.params) as Record<string, Record<string, unknown>>)[step.name] ?? {};
     for (const [k, v] of Object.entries(params)) env[paramEnvName(k)] = String(v);
-    env.MLFLOW_TRACKING_URI = this.o.trackingUri;
+    env.MLFLOW_TRACKING_URI = typeof this.o.trackingUri === 'function' ? this.o.trackingUri() : this.o.trackingUri;
     env.MLFLOW_RUN_ID = mlflowRunId;
     if (this.o.trackingToken) env.MLFLOW_TRACKING_TOKEN = this.o.trackingToken;
     env.FLYWHEEL_PIPELINE = run.pipeline_name;
