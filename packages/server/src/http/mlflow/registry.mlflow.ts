@@ -135,8 +135,9 @@ export function registryEndpoints({ registry }: MlflowRegistryDeps): MlflowEndpo
     {
       path: '/registered-models/alias',
       methods: ['POST'],
-      async handle(r) {
-        await registry.setRegisteredModelAlias(name(r), r.string('alias', { required: true }), versionOf(r));
+      async handle(r, access) {
+        // Who asks: a refusal by a policy is audited with their name.
+        await registry.setRegisteredModelAlias(name(r), r.string('alias', { required: true }), versionOf(r), { actor: access.principal?.username ?? 'anonymous' });
         return empty;
       },
     },

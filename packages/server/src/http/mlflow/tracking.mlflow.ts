@@ -163,6 +163,7 @@ export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): 
           runName: r.string('run_name') || undefined,
           startTime: r.int64('start_time'),
           tags: tagsOf(r),
+          actor: { actor: access.principal?.username ?? 'anonymous' },
         });
         return { run: formatRun(run) };
       },
