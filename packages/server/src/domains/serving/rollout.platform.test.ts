@@ -56,8 +56,14 @@ for (const dialect of DIALECTS) {
         await sleep(50);
         state = (await app.inject({ url: `/api/v1/deployments/scoring/rollouts/${id}` })).json().state as string;
       }
-      const rollout = (await app.inject({ url: `/api/v1/deployments/scoring/rollouts/${id}` })).json();
+      // The decision commits first; the revision with the rolled-back weights follows it (event 'weights_applied').
+      let rollout = (await app.inject({ url: `/api/v1/deployments/scoring/rollouts/${id}` })).json();
+      while (rollout.events.at(-1)?.type !== 'weights_applied' && Date.now() < deadline) {
+        await sleep(50);
+        rollout = (await app.inject({ url: `/api/v1/deployments/scoring/rollouts/${id}` })).json();
+      }
       assert.equal(rollout.state, 'rolled_back', JSON.stringify({ statuses, rollout }));
+      assert.deepEqual(rollout.events.map((e: { type: string }) => e.type), ['started', 'guardrail_breached', 'rolled_back', 'weights_applied']);
       assert.match(rollout.reason, /^maxErrorRate breached at step 1 \(weight 25\)/);
       // Failed answers name the variant that failed, like successful ones.
       assert.deepEqual(Object.keys(statuses).sort(), ['200:stable', '500:next'], JSON.stringify(statuses));
