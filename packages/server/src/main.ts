@@ -58,13 +58,14 @@ import { OrgRepository, OrgService, TeamsService, orgMigrations, orgRoutes } fro
 import { AuditRepository, AuditService, auditMigrations, auditRoutes } from './domains/audit/index.js';
 import { ProjectsRepository, ProjectsService, orgTeamEvidence, projectsMigrations, projectsRoutes, registryModelEvidence } from './domains/projects/index.js';
 import { BudgetsService, PoliciesRepository, PoliciesService, PolicyGate, policiesMigrations, policiesRoutes } from './domains/policies/index.js';
+import { LocalExecutor, PipelinesRepository, PipelinesService, pipelinesMigrations, pipelinesRoutes } from './domains/pipelines/index.js';
 import { anonymousDefault, registerAuth } from './http/auth.js';
 import type { DatasetVersion } from '@flywheel/contract';
 import { systemClock, type Clock } from './lib/clock.js';
 import { VERSION } from './version.js';
 
 /** Every domain's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS = [trackingMigrations, registryMigrations, datasetsMigrations, servingMigrations, monitoringMigrations, alertsMigrations, feedbackMigrations, orgMigrations, auditMigrations, projectsMigrations, policiesMigrations];
+export const MIGRATIONS = [trackingMigrations, registryMigrations, datasetsMigrations, servingMigrations, monitoringMigrations, alertsMigrations, feedbackMigrations, orgMigrations, auditMigrations, projectsMigrations, policiesMigrations, pipelinesMigrations];
 
 export interface Platform {
   app: FastifyInstance;
@@ -88,6 +89,7 @@ export interface Platform {
     projects: ProjectsService;
     policies: PoliciesService;
     budgets: BudgetsService;
+    pipelines: PipelinesService;
   };
   logger: Logger;
   /** Prometheus metrics of this process (served at /metrics). */
@@ -200,6 +202,12 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   const lineage = createLineage(tracking, registry, datasets);
   // Every change the platform's services make is recorded here, in the change's own transaction.
   const audit = new AuditService({ repo: new AuditRepository(store.tables(), store.dialect), clock });
+  const pipelinesRepo = new PipelinesRepository(store.tables(), store.dialect);
+  const pipelines = new PipelinesService({ repo: pipelinesRepo, clock });
+  // Steps report back to this server: its address is read when a step starts, after listen.
+  let trackingUri = (): string => `http://127.0.0.1:${config.server.port}`;
+  const pipelineExecutor = new LocalExecutor({ repo: pipelinesRepo, tracking, clock, logger: logger.child({ domain: 'pipelines' }), trackingUri: () => trackingUri() });
+  pipelines.onWork(() => pipelineExecutor.wake());
   // The Center of Excellence's policies and the teams' budgets, enforced where the action happens.
   const policiesRepo = new PoliciesRepository(store.tables());
   const policies = new PoliciesService({ repo: policiesRepo, clock, audit });
@@ -328,6 +336,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     await app.register(async (scope) => projectsRoutes(scope, { projects }));
     await app.register(async (scope) => auditRoutes(scope, { audit }));
     await app.register(async (scope) => policiesRoutes(scope, { policies, budgets }));
+    await app.register(async (scope) => pipelinesRoutes(scope, { pipelines }));
   }
   const servingDeps = { deployments, predictions: { log: predictionLog, repo: predictionRepo, shadow: new ShadowRepository(store.tables(), store.dialect) }, metrics };
   // Own scope: the gateway answers in the Open Inference Protocol's and MLflow's error shapes.
@@ -344,17 +353,25 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   });
   if (!gateway) await registerMlflowApi(app, { tracking, registry, artifacts, anonymous });
   await app.ready();
+  trackingUri = () => {
+    const a = app.server.address();
+    if (!a || typeof a === 'string') return `http://127.0.0.1:${config.server.port}`;
+    const host = a.address === '0.0.0.0' || a.address === '::' ? '127.0.0.1' : a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    return `http://${host}:${a.port}`;
+  };
+  if (!gateway) await pipelineExecutor.start();
 
   return {
     app,
     store,
     artifacts,
-    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, monitors, alerts, labeling, ab, org, teams, audit, projects, policies, budgets },
+    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, monitors, alerts, labeling, ab, org, teams, audit, projects, policies, budgets, pipelines },
     logger,
     metrics,
     close() {
       closing ??= (async () => {
         clearInterval(refreshTimer);
+        await pipelineExecutor.stop();
         await rolloutController.stop();
         await monitorScheduler.stop();
         await alertScheduler.stop();
