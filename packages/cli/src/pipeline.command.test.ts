@@ -3,32 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 // The pipelines routes and a local executor on a real socket over a fresh store of each dialect.
 import { createPipelinesFixture } from '../../server/src/domains/pipelines/test-support/pipelines-fixture.js';
 import { DIALECTS } from '../../server/src/store/test-support/stores.js';
 import type { CliError } from './client.js';
 import { parseParams, pipelineCommand } from './pipeline.command.js';
+import { runInProcess } from './test-support/run-in-process.js';
 
-/** Runs `flywheel <args>` in this process; returns what it printed and the exit code it set. */
-async function run(args: string[]): Promise<{ out: string; code: number }> {
-  const program = new Command('flywheel').exitOverride();
-  pipelineCommand(program);
-  let out = '';
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    process.stdout.write = write;
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { out, code };
-}
+const run = (args: string[]) =>
+  runInProcess(pipelineCommand, args);
 
 const js = (script: string) => [process.execPath, '-e', script];
 

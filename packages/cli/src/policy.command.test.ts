@@ -3,31 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 // The policies routes on a real socket over the whole platform of each dialect.
 import { createPoliciesPlatform } from '../../server/src/domains/policies/test-support/policies-platform.js';
 import { Access } from '../../server/src/domains/org/access.js';
 import { DIALECTS } from '../../server/src/store/test-support/stores.js';
 import { policyCommand } from './policy.command.js';
+import { runInProcess } from './test-support/run-in-process.js';
 
-async function run(args: string[]): Promise<{ out: string; code: number }> {
-  const program = new Command('flywheel').exitOverride();
-  policyCommand(program);
-  let out = '';
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    process.stdout.write = write;
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { out, code };
-}
+const run = (args: string[]) => runInProcess(policyCommand, args);
 
 for (const dialect of DIALECTS) {
   describe(`flywheel policy and budget on ${dialect}`, () => {

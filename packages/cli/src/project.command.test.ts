@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 // The projects and audit routes on a real socket over a fresh store of each dialect.
@@ -13,27 +12,13 @@ import { DIALECTS } from '../../server/src/store/test-support/stores.js';
 import { CliError } from './client.js';
 import { projectCommand } from './project.command.js';
 import { auditCommand } from './audit.command.js';
+import { runInProcess } from './test-support/run-in-process.js';
 
-/** Runs `flywheel <args>` in this process; returns what it printed and the exit code it set. */
-async function run(args: string[]): Promise<{ out: string; code: number }> {
-  const program = new Command('flywheel').exitOverride();
-  projectCommand(program);
-  auditCommand(program);
-  let out = '';
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    process.stdout.write = write;
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { out, code };
-}
+const run = (args: string[]) =>
+  runInProcess((program) => {
+    projectCommand(program);
+    auditCommand(program);
+  }, args);
 
 for (const dialect of DIALECTS) {
   describe(`flywheel project and audit on ${dialect}`, () => {
