@@ -164,7 +164,8 @@ export type ApprovalDecision = Static<typeof ApprovalDecision>;
 export const ApprovalInput = Type.Object(
   {
     status: Type.Union([Type.Literal('approved'), Type.Literal('rejected')]),
-    decidedBy: Type.String({ minLength: 1, maxLength: REGISTRY_LIMITS.maxActorLength }),
+    /** Who decides. A signed-in caller's decision is recorded under their own name: omit it, or send that name. */
+    decidedBy: Type.Optional(Type.String({ minLength: 1, maxLength: REGISTRY_LIMITS.maxActorLength })),
     reason: Type.Optional(Type.String({ maxLength: REGISTRY_LIMITS.maxReasonLength })),
   },
   { additionalProperties: false },

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
+  DomainError,
   ApprovalInput,
   ApprovalState,
   ErrorResponse,
@@ -165,6 +166,12 @@ export async function registryRoutes(app: FastifyInstance, deps: { registry: Reg
   }, async (req, reply) => {
     const p = req.params as VersionParams;
     const b = req.body as ApprovalInput;
-    return reply.status(201).send(await registry.decideApproval(p.name, p.version, b));
+    // A reviewer is who signed in, not who the body names: nobody approves in someone else's name.
+    const signedIn = req.principal?.username;
+    if (signedIn !== undefined && b.decidedBy !== undefined && b.decidedBy !== signedIn) {
+      throw new DomainError('NOT_ALLOWED', `decidedBy: you are signed in as '${signedIn}'; a decision is recorded under your own name.`);
+    }
+    if (signedIn === undefined && b.decidedBy === undefined) throw new DomainError('INVALID_INPUT', 'body.decidedBy is required when the caller is not signed in.');
+    return reply.status(201).send(await registry.decideApproval(p.name, p.version, { ...b, decidedBy: signedIn ?? b.decidedBy }));
   });
 }
