@@ -18,25 +18,16 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'csv-parse';
 import { profileCsvFile } from '../../packages/server/src/domains/datasets/dataset-readers.js';
+import { seededRandom } from '../../packages/server/src/lib/seeded-random.js';
 
 const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '1000000' } } });
 const ROWS = Number(args.rows);
 const NUMERIC = 15;
 const CATEGORICAL = 5;
 
-/** A deterministic generator (mulberry32) so every run profiles the same file. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function generate(path: string): Promise<void> {
-  const rand = rng(42);
+  const rand = seededRandom(42);
   const out = createWriteStream(path);
   const header = [...Array.from({ length: NUMERIC }, (_, i) => `num_${i}`), ...Array.from({ length: CATEGORICAL }, (_, i) => `cat_${i}`)];
   const cats = Array.from({ length: CATEGORICAL }, (_, i) => Array.from({ length: 5 * 10 ** (i % 3) }, (_, k) => `c${i}_${k}`));

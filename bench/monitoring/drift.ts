@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { categoricalDrift, countCategories, datasetDrift, numericDrift, sortedSample, sortFloat64, type ColumnValues } from '../../packages/server/src/domains/monitoring/stats/index.js';
 import { renderTable } from '../lib/table.js';
+import { seededRandom } from '../../packages/server/src/lib/seeded-random.js';
 
 const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, repeat: { type: 'string', default: '5' }, help: { type: 'boolean', default: false } } });
 if (args.help) {
@@ -28,15 +29,6 @@ if (!Number.isInteger(ROWS) || ROWS < 1000 || !Number.isInteger(REPEAT) || REPEA
   process.exit(2);
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function normals(rand: () => number, n: number, mean: number, sd: number): Float64Array {
   const out = new Float64Array(n);
   for (let i = 0; i < n; i += 2) {
@@ -75,7 +67,7 @@ const fmtRate = (rows: number, ms: number) => `${((rows / ms) * 1000 / 1e6).toFi
 const fmtMs = (ms: number) => `${ms.toFixed(1)} ms`;
 
 const t0 = performance.now();
-const rand = rng(42);
+const rand = seededRandom(42);
 const refNum = normals(rand, ROWS, 0, 1);
 const curNum = normals(rand, ROWS, 0.05, 1.05);
 const refCat = categories(rand, ROWS, 50, 2);

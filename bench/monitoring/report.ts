@@ -14,6 +14,7 @@ import { buildReport, type ReportTable } from '../../packages/server/src/domains
 import { DriftPool, buildReportParallel } from '../../packages/server/src/domains/monitoring/report/parallel-report.js';
 import { countCategories, sortedSample, type ColumnValues } from '../../packages/server/src/domains/monitoring/stats/index.js';
 import { renderTable } from '../lib/table.js';
+import { seededRandom } from '../../packages/server/src/lib/seeded-random.js';
 
 const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, repeat: { type: 'string', default: '5' } } });
 const ROWS = Number(args.rows);
@@ -24,16 +25,7 @@ if (!Number.isInteger(ROWS) || ROWS < 1000 || !Number.isInteger(REPEAT) || REPEA
   process.exit(2);
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(42);
+const rand = seededRandom(42);
 function normals(n: number, mean: number, sd: number, missingEvery = 0): Float64Array {
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = missingEvery && i % missingEvery === 0 ? Number.NaN : mean + sd * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());

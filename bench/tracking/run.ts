@@ -33,6 +33,7 @@ import {
 import { CapturingTracking, postgresReplayer, sqliteReplayer, type CapturedQuery, type RawReplayer } from '../lib/sql-capture.js';
 import { fmt, fmtMs, fmtX, percentile, timeLoop, type Timing } from '../lib/stats.js';
 import { renderTable } from '../lib/table.js';
+import { seededRandom } from '../../packages/server/src/lib/seeded-random.js';
 
 // ---- options -------------------------------------------------------------------------------
 
@@ -80,17 +81,6 @@ const MODELS = ['rf', 'gbm', 'lr', 'svm'] as const;
 
 const progress = (msg: string) => process.stderr.write(`  · ${msg}\n`);
 
-/** Deterministic PRNG so both stores get the same data. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** "select runs", "insert into metrics", "begin" … — a short name for a captured statement. */
 function statementLabel(q: string): string {
@@ -176,7 +166,7 @@ interface Seeded {
 async function seedSearchExperiment(platform: Platform, runs: number): Promise<Seeded> {
   const tracking = platform.services.tracking;
   const experimentId = await tracking.createExperiment({ name: 'bench-search' });
-  const rand = mulberry32(42);
+  const rand = seededRandom(42);
   const specs: SeedSpec[] = Array.from({ length: runs }, (_, i) => {
     const score = rand();
     return {

@@ -6,6 +6,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createTestPlatform, DIALECTS } from '../../test-support/platform.js';
 import { logisticJs, logisticModel } from '../serving/test-support/serving-models.js';
+import { seededRandom } from '../../lib/seeded-random.js';
 
 // Issue 5's "Done when", end to end through the platform as `flywheel server` wires it: model
 // registered and deployed over HTTP, traffic through the inference API, late actuals, a monitor
@@ -16,15 +17,6 @@ type TestPlatform = Awaited<ReturnType<typeof createTestPlatform>>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FEATURES = Array.from({ length: 10 }, (_, i) => `f${i}`);
 /** Version 2's weights: a different model, so the variants' quality differs. */
@@ -71,7 +63,7 @@ for (const dialect of DIALECTS) {
     let platform: TestPlatform;
     let receiver: Awaited<ReturnType<typeof startVerifyingReceiver>>;
     let secret = '';
-    const rand = rng(11);
+    const rand = seededRandom(11);
     const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
     /** 9 normal features and a 0/1 group f9 (the sensitive attribute); `shift` moves f0 only. */
     const makeRow = (shift = 0) => [...Array.from({ length: 9 }, (_, i) => normal() + (i === 0 ? shift : 0)), rand() < 0.5 ? 0 : 1];

@@ -10,19 +10,11 @@ import { MonitorScheduler } from './monitor-scheduler.js';
 import { DriftPool } from './report/parallel-report.js';
 import { numericDrift } from './stats/index.js';
 import type { MonitorsTables } from './monitors.tables.js';
+import { seededRandom } from '../../lib/seeded-random.js';
 
 type TestPlatform = Awaited<ReturnType<typeof createTestPlatform>>;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(7);
+const rand = seededRandom(7);
 const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 /** 9 normal features and a 0/1 group (f9); `shift` moves f0. */
 const makeRow = (shift = 0) => [...Array.from({ length: 9 }, (_, i) => normal() + (i === 0 ? shift : 0)), rand() < 0.5 ? 0 : 1];

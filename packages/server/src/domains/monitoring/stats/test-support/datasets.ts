@@ -5,17 +5,10 @@
  *   python3 packages/server/src/domains/monitoring/stats/test-support/reference.py /tmp/monitoring-datasets.json
  */
 
+import { seededRandom as prng } from '../../../../lib/seeded-random.js';
+
 /** mulberry32: a small seeded PRNG with uniform doubles in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 /** Normal draws by Box–Muller. */
 export function normals(rand: () => number, n: number, mean = 0, sd = 1): number[] {
