@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ApiClient, CliError, EXIT } from './client.js';
+import { ApiClient } from './client.js';
 import { output } from './output.js';
+import { readJsonFile } from './json-file.js';
 
 interface Rule {
   id: string; name: string; state: string; severity: string; metric: string; column?: string | null; variant?: string | null; deployment?: string;
@@ -59,12 +59,7 @@ Example rule.json:
    "condition": {"op": ">", "threshold": 0.2}, "window": {"points": 3}, "aggregation": "mean",
    "minSampleSize": 500, "cooldownSeconds": 3600, "severity": "warning", "notify": ["ops"]}`)
     .action(async (opts: { file: string; url?: string; json?: boolean }) => {
-      let body: unknown;
-      try {
-        body = JSON.parse(readFileSync(opts.file, 'utf8'));
-      } catch (e) {
-        throw new CliError(`Cannot read ${opts.file} as JSON: ${(e as Error).message}`, EXIT.usage);
-      }
+      const body = readJsonFile(opts.file);
       const r = await new ApiClient(opts.url).request<Rule>('POST', '/api/v1/alerts', { json: body });
       output(opts.json, r, () => `Created alert rule ${r.name} (${r.id}).`);
     });

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { CliError, EXIT } from './client.js';
+import { readJsonObject } from './json-file.js';
 
 /**
  * A deployment config as the CLI sees it. Deliberately loose: the server owns validation, and
@@ -65,27 +65,9 @@ export function parseWeight(s: string): [string, number] {
   return [m[1]!, Number(m[2])];
 }
 
-/** A JSON object from a file; anything else is a usage error naming the file. */
-export function readJsonFile(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw usage(`Cannot read ${path}: no such file.`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw usage(`${path} is not valid JSON: ${(e as Error).message}`);
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw usage(`${path}: expected a JSON object.`);
-  return parsed as Record<string, unknown>;
-}
-
 /** A config file: the config itself, or `{ config }` / `{ name, config }` as the API takes it. */
 export function readConfigFile(path: string): DeploymentSpec {
-  const obj = readJsonFile(path);
+  const obj = readJsonObject(path);
   const config = 'config' in obj ? obj.config : obj;
   if (!config || typeof config !== 'object' || Array.isArray(config) || !Array.isArray((config as DeploymentSpec).variants)) {
     throw usage(`${path}: expected a deployment config with a "variants" list (or {"config": {…}}).`);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ApiClient, CliError, EXIT } from './client.js';
-import { readJsonFile } from './deploy-config.js';
+import { readJsonObject } from './json-file.js';
 import { when } from './deploy-render.js';
 import { output } from './output.js';
 import { table } from './table.js';
@@ -109,7 +109,7 @@ Examples:
       let plan: Record<string, unknown>;
       if (opts.file) {
         if (opts.canary || opts.steps) throw usage('--file holds the whole plan: do not combine it with --canary or --steps.');
-        plan = readJsonFile(opts.file);
+        plan = readJsonObject(opts.file);
       } else {
         if (!opts.canary || !opts.steps) throw usage('A rollout needs --canary <variant> and --steps <plan> (or --file plan.json).');
         const guardrails = { maxErrorRate: number('--max-error-rate', opts.maxErrorRate), maxP99LatencyMs: number('--max-p99-ms', opts.maxP99Ms), minRequests: number('--min-requests', opts.minRequests) };

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ApiClient, CliError, EXIT } from './client.js';
 import { output } from './output.js';
 import { table } from './table.js';
+import { readJsonFile } from './json-file.js';
 
 interface StepRun {
   name: string;
@@ -52,17 +52,7 @@ export function parseParams(pairs: readonly string[]): Record<string, string> {
 
 function readDefinition(file: string): unknown {
   if (/\.ya?ml$/i.test(file)) throw new CliError(`${file}: YAML definitions are not supported yet; write the same model as JSON.`, EXIT.usage);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CliError(`Cannot read ${file}: ${(e as Error).message}`, EXIT.usage);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new CliError(`${file} is not valid JSON: ${(e as Error).message}`, EXIT.usage);
-  }
+  return readJsonFile(file);
 }
 
 /** Polls a run until it ends; on a TTY redraws one status line, otherwise prints each step's changes once (nothing when `silent`). */

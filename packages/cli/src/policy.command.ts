@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ApiClient, CliError, EXIT } from './client.js';
+import { ApiClient, EXIT } from './client.js';
 import { output } from './output.js';
 import { table } from './table.js';
+import { readJsonFile } from './json-file.js';
 
 interface Policy {
   name: string;
@@ -66,12 +66,7 @@ export function policyCommand(program: Command): void {
   urlOption(policy.command('apply').description('Create policies or write their next versions from a JSON file (one policy or an array)'))
     .requiredOption('-f, --file <file>', 'JSON file')
     .action(async (opts: { url?: string; file: string }) => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(readFileSync(opts.file, 'utf8'));
-      } catch (e) {
-        throw new CliError(`Cannot read policies from ${opts.file}: ${(e as Error).message}`, EXIT.usage);
-      }
+      const parsed = readJsonFile(opts.file);
       const client = new ApiClient(opts.url);
       for (const body of Array.isArray(parsed) ? parsed : [parsed]) {
         const r = await client.request<{ policy: Policy; changed: boolean }>('POST', '/api/v1/policies', { json: body });

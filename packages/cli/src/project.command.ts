@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ApiClient, CliError, EXIT } from './client.js';
+import { ApiClient, EXIT } from './client.js';
 import { output } from './output.js';
 import { table } from './table.js';
+import { readJsonFile } from './json-file.js';
 
 interface Project {
   name: string;
@@ -48,20 +48,6 @@ export function renderProject(p: Project): string {
   ];
   for (const [k, v] of Object.entries(bc)) if (v !== null && v !== '') lines.push(`    ${k}: ${String(v)}`);
   return lines.join('\n');
-}
-
-function readJsonFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CliError(`Cannot read ${file}: ${(e as Error).message}`, EXIT.usage);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new CliError(`${file} is not valid JSON: ${(e as Error).message}`, EXIT.usage);
-  }
 }
 
 /** `flywheel project list|show|create|update|gate|stage`. */

@@ -51,8 +51,8 @@ function checkValue(v: unknown, at: string): ActualValue {
   return v.map((x, j) => checkScalar(x, `${at}[${j}]`));
 }
 
-/** ms since epoch from a number (ms) or an ISO-8601 date-time string. */
-function checkTimestamp(v: unknown, at: string): number {
+/** ms since epoch from a number (ms) or an ISO-8601 date-time string (actuals and feedback events). */
+export function checkTimestamp(v: unknown, at: string): number {
   if (typeof v === 'number') {
     if (!Number.isInteger(v) || v < 0 || v > L.maxTimestamp) throw invalid(`${at} must be an integer of ms since epoch (0 … ${L.maxTimestamp}); got ${v}`);
     return v;

@@ -1,4 +1,5 @@
 import { DomainError } from '@flywheel/contract';
+import { checkTimestamp } from './actuals.validation.js';
 
 /** One feedback event as accepted by the API, checked. */
 export interface FeedbackInput {
@@ -14,7 +15,6 @@ export const FEEDBACK_LIMITS = {
   inferenceIdMaxLength: 256,
   nameMaxLength: 100,
   /** 9999-12-31: beyond it a number is surely not ms since epoch. */
-  maxTimestamp: 253_402_300_799_999,
 } as const;
 
 /** Quality metrics computed from actuals; a feedback metric of the same name would be ambiguous in `?metric=`. */
@@ -37,18 +37,6 @@ export function checkFeedbackName(v: unknown, at: string): string {
   if (!FEEDBACK_NAME.test(v)) throw invalid(`${at} must start with a letter or _ and contain only letters, digits, _ . : -; got ${JSON.stringify(v)}`);
   if ((QUALITY_METRICS as readonly string[]).includes(v)) throw invalid(`${at} '${v}' is reserved for a quality metric computed from actuals`);
   return v;
-}
-
-function checkTimestamp(v: unknown, at: string): number {
-  if (typeof v === 'number') {
-    if (!Number.isInteger(v) || v < 0 || v > L.maxTimestamp) throw invalid(`${at} must be an integer of ms since epoch (0 … ${L.maxTimestamp}); got ${v}`);
-    return v;
-  }
-  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v)) {
-    const ms = Date.parse(v);
-    if (Number.isFinite(ms) && ms >= 0 && ms <= L.maxTimestamp) return ms;
-  }
-  throw invalid(`${at} must be ms since epoch or an ISO-8601 date-time like 2026-11-23T15:00:00Z; got ${JSON.stringify(v)}`);
 }
 
 /** Checks one event; `at` is its path in messages (`events[12]`). */
