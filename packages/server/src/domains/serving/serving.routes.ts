@@ -240,9 +240,7 @@ export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDep
    * A deployment this process does not serve yet may have been created by another one (cluster
    * workers, gateway replicas): it is loaded on its first request. Served names cost a Map lookup.
    */
-  const ensureLoaded = async (name: string): Promise<void> => {
-    if (deployments.isReady(name) === undefined) await deployments.tableOrLoad(name);
-  };
+  const ensureLoaded = (name: string): Promise<unknown> | undefined => (deployments.isReady(name) === undefined ? deployments.tableOrLoad(name) : undefined);
 
   /**
    * Runs the model and logs the call (answered or failed) under `id`. In sync mode the reply waits
@@ -447,7 +445,7 @@ export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDep
     });
     oip.get('/v2/models/:name/ready', { schema: { params: NameParams } }, async (req, reply) => {
       const name = (req.params as { name: string }).name;
-      await ensureLoaded(name).catch(() => undefined);
+      await ensureLoaded(name)?.catch(() => undefined);
       const ready = deployments.isReady(name);
       if (ready === undefined) return reply.status(404).send({ error: `Deployment '${name}' does not exist.` });
       return reply.status(ready ? 200 : 503).send({ name, ready });
@@ -456,7 +454,9 @@ export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDep
       const name = (req.params as { name: string }).name;
       let variant: LiveVariant | undefined;
       try {
-        await ensureLoaded(name);
+        // On the hot path a served deployment costs a Map lookup and no await.
+        const loading = ensureLoaded(name);
+        if (loading) await loading;
         const decoded = decodeOipRequest(req.body);
         const id = inferenceId(req, decoded.id);
         const ts = Date.now();
@@ -496,7 +496,10 @@ export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDep
       const name = (req.params as { name: string }).name;
       let variant: LiveVariant | undefined;
       try {
-        await deployments.tableOrLoad(name); // 404 before reading the body's format
+        // 404 (or 503 for a deployment that cannot load) before reading the body's format.
+        const loading = ensureLoaded(name);
+        if (loading) await loading;
+        else deployments.table(name);
         const table = decodeInvocations(req.body, req.headers['content-type'] ?? 'application/json');
         const id = inferenceId(req);
         const ts = Date.now();
