@@ -203,7 +203,9 @@ for (const dialect of DIALECTS) {
       let events: Json[] = [];
       while (Date.now() < deadline) {
         events = ok(await call('GET', '/api/v1/alerts/f0-drift/events')).events;
-        if (receiver.got.some((d) => d.verified) && events.some((e) => e.type === 'notified')) break;
+        // Both rules evaluated: the control rule may have been created just after a scheduler tick.
+        const controlEvaluated = ok(await call('GET', `/api/v1/alerts/${control.name}`)).lastEvaluatedAt !== null;
+        if (controlEvaluated && receiver.got.some((d) => d.verified) && events.some((e) => e.type === 'notified')) break;
         await sleep(100);
       }
       const delivered = receiver.got.filter((d) => d.verified);
