@@ -51,6 +51,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--alert-interval-ms <ms>', 'how often alert rules are evaluated and webhooks sent (default 5000)').env(envOf('--alert-interval-ms')!))
     .addOption(new Option('--anonymous <off|read|full>', 'what callers without credentials may do (default: full on loopback, off otherwise)').env(envOf('--anonymous')!))
     .addOption(new Option('--trust-proxy <bool>', 'trust X-Forwarded-* headers from your reverse proxy (default false)').env(envOf('--trust-proxy')!))
+    .addOption(new Option('--ui-dir <dir>', 'folder of the built web UI, served under /ui/ (default: this installation\'s packages/web/dist)').env(envOf('--ui-dir')!))
     .addHelpText(
       'after',
       `
@@ -90,6 +91,7 @@ Examples:
             alertIntervalMs: opts.alertIntervalMs,
             anonymous: opts.anonymous,
             trustProxy: opts.trustProxy,
+            uiDir: opts.uiDir,
           },
           process.env,
         );

@@ -59,6 +59,7 @@ import { AuditRepository, AuditService, auditMigrations, auditRoutes } from './d
 import { ProjectsRepository, ProjectsService, orgTeamEvidence, projectsMigrations, projectsRoutes, registryModelEvidence } from './domains/projects/index.js';
 import { BudgetsService, PoliciesRepository, PoliciesService, PolicyGate, policiesMigrations, policiesRoutes } from './domains/policies/index.js';
 import { LocalExecutor, PipelinesRepository, PipelinesService, pipelinesMigrations, pipelinesRoutes } from './domains/pipelines/index.js';
+import { registerWebUi } from './http/web-ui.js';
 import { anonymousDefault, registerAuth } from './http/auth.js';
 import type { DatasetVersion } from '@flywheel/contract';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -332,7 +333,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     await app.register(async (scope) => alertsRoutes(scope, { alerts, webhooks }));
     await app.register(async (scope) => labelingRoutes(scope, { labeling }));
     await app.register(async (scope) => abRoutes(scope, { feedback, ab }));
-    await app.register(async (scope) => orgRoutes(scope, { org, teams }));
+    await app.register(async (scope) => orgRoutes(scope, { org, teams, anonymous }));
     await app.register(async (scope) => projectsRoutes(scope, { projects }));
     await app.register(async (scope) => auditRoutes(scope, { audit }));
     await app.register(async (scope) => policiesRoutes(scope, { policies, budgets }));
@@ -352,6 +353,8 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     await servingRoutes(scope, servingDeps);
   });
   if (!gateway) await registerMlflowApi(app, { tracking, registry, artifacts, anonymous });
+  // The web UI, from this port under /ui/ (a gateway serves inference only).
+  if (!gateway) await registerWebUi(app, { dir: config.ui.dir });
   await app.ready();
   trackingUri = () => {
     const a = app.server.address();

@@ -1,5 +1,6 @@
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
@@ -22,6 +23,10 @@ export const ConfigSchema = Type.Object({
     role: Type.Union([Type.Literal('all'), Type.Literal('gateway')], { default: 'all' }),
     /** Trust X-Forwarded-* from a reverse proxy (client address, https for Secure cookies). Only behind a proxy you run. */
     trustProxy: Type.Boolean({ default: false }),
+  }),
+  ui: Type.Object({
+    /** Folder of the built web UI (packages/web/dist), served under /ui/ from the server's own port. */
+    dir: Type.String({ minLength: 1 }),
   }),
   auth: Type.Object({
     /**
@@ -116,6 +121,7 @@ export interface ConfigOverrides {
   alertIntervalMs?: string | number | undefined;
   anonymous?: string | undefined;
   trustProxy?: string | boolean | undefined;
+  uiDir?: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -152,10 +158,14 @@ export const CONFIG_SOURCES: { path: string; flag: string; env: string; descript
   { path: 'serving.rolloutIntervalMs', flag: '--rollout-interval-ms', env: 'FLYWHEEL_SERVING_ROLLOUT_INTERVAL_MS', description: 'ms between canary rollout steps/guardrail checks (default 5000)' },
   { path: 'monitoring.monitorIntervalMs', flag: '--monitor-interval-ms', env: 'FLYWHEEL_MONITOR_INTERVAL_MS', description: 'ms between looks for closed monitor windows to evaluate (default 60000)' },
   { path: 'monitoring.alertIntervalMs', flag: '--alert-interval-ms', env: 'FLYWHEEL_ALERT_INTERVAL_MS', description: 'ms between alert evaluations and webhook sends (default 5000)' },
+  { path: 'ui.dir', flag: '--ui-dir', env: 'FLYWHEEL_UI_DIR', description: 'folder of the built web UI served under /ui/ (default: packages/web/dist of this installation)' },
   { path: 'auth.anonymous', flag: '--anonymous', env: 'FLYWHEEL_ANONYMOUS', description: 'off|read|full: what callers without credentials may do (default full on loopback, off otherwise)' },
   { path: 'server.trustProxy', flag: '--trust-proxy', env: 'FLYWHEEL_TRUST_PROXY', description: 'true|false: trust X-Forwarded-* headers from a reverse proxy (default false)' },
   { path: 'log.level', flag: '--log-level', env: 'FLYWHEEL_LOG_LEVEL', description: 'fatal|error|warn|info|debug|trace|silent (default info)' },
 ];
+
+/** packages/web/dist beside this package: the same depth from src/config and dist/config. */
+const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 
 function toBoolean(v: string | boolean | undefined): boolean | string | undefined {
   if (v === undefined || typeof v === 'boolean') return v;
@@ -208,6 +218,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       role: pick(overrides.role, env.FLYWHEEL_ROLE),
       trustProxy: toBoolean(pick(overrides.trustProxy, env.FLYWHEEL_TRUST_PROXY) as string | boolean | undefined),
     },
+    ui: { dir: resolve(String(pick(overrides.uiDir, env.FLYWHEEL_UI_DIR) ?? DEFAULT_UI_DIR)) },
     auth: { anonymous: pick(overrides.anonymous, env.FLYWHEEL_ANONYMOUS) },
     serving: {
       refreshMs: toNumber(pick(overrides.refreshMs, env.FLYWHEEL_SERVING_REFRESH_MS) as string | number | undefined),

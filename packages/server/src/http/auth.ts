@@ -28,6 +28,12 @@ export function anonymousDefault(host: string): AnonymousAccess {
 /** Paths that answer without credentials in every mode (probes, metrics scrapes, logging in and out). */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/version', '/metrics', '/api/v1/auth/login', '/api/v1/auth/logout']);
 
+/** Where the web UI asks who the caller is; it answers anonymous callers too. */
+const SESSION_PATH = '/api/v1/auth/session';
+
+/** The web UI's page and assets hold no data: the login page must load for anyone. Its API calls are checked as usual. */
+const isWebUiPath = (path: string): boolean => path === '/' || path === '/ui' || path.startsWith('/ui/');
+
 /** POSTs that only read (MLflow and native searches): allowed with `anonymous: 'read'`. */
 const READ_ONLY_POST = /^(?:\/(?:ajax-)?api\/2\.0\/mlflow\/(?:runs|experiments|registered-models|model-versions|logged-models)\/search|\/api\/v1\/runs\/search)$/;
 const MLFLOW_PATH = /^\/(ajax-)?api\/2\.0\/mlflow/;
@@ -183,13 +189,15 @@ export function registerAuth(app: FastifyInstance, opts: AuthOptions): CallerRes
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0] ?? '';
-    if (PUBLIC_PATHS.has(path)) return;
+    if (PUBLIC_PATHS.has(path) || isWebUiPath(path)) return;
     const r = await resolver.resolve(req);
-    if (r.kind === 'refused') return unauthenticated(req, reply, r.message, r.status);
     if (r.kind === 'user') {
       req.principal = r.principal;
       return;
     }
+    // The UI's first question (who am I?) is answered to anyone: anonymous is an answer, not an error.
+    if (path === SESSION_PATH) return;
+    if (r.kind === 'refused') return unauthenticated(req, reply, r.message, r.status);
     if (opts.anonymous === 'full' || (opts.anonymous === 'read' && isReadRequest(req))) return;
     const how = 'send an API token (Authorization: Bearer fw_…, or MLFLOW_TRACKING_TOKEN), basic credentials (MLFLOW_TRACKING_USERNAME/PASSWORD), or log in at POST /api/v1/auth/login';
     const message = r.staleSession

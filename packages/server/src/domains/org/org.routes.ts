@@ -31,8 +31,20 @@ const MemberParams = Type.Object({ name: Type.String({ maxLength: 200 }), userna
 const withSecret = (r: { token: string; info: ApiTokenInfo }) => ({ token: r.token, ...r.info });
 
 /** The native org API: /api/v1/auth, /users, /tokens and /teams. */
-export async function orgRoutes(app: FastifyInstance, deps: { org: OrgService; teams: TeamsService }): Promise<void> {
+export async function orgRoutes(app: FastifyInstance, deps: { org: OrgService; teams: TeamsService; anonymous?: 'off' | 'read' | 'full' }): Promise<void> {
   const { org, teams } = deps;
+
+  // The web UI asks this first: never an error, so a page load logs no failed request when anonymous.
+  app.get('/api/v1/auth/session', {
+    schema: {
+      tags: ['auth'],
+      summary: 'The caller (null when anonymous) and what anonymous callers may do on this server',
+      response: { 200: Type.Object({ user: Type.Union([UserWithTeamsSchema, Type.Null()]), anonymous: Type.Union([Type.Literal('off'), Type.Literal('read'), Type.Literal('full')]) }), ...errors },
+    },
+  }, async (req) => {
+    const me = callerOf(req);
+    return { user: me ? await org.getUser(me.username) : null, anonymous: deps.anonymous ?? 'off' };
+  });
 
   app.post('/api/v1/auth/login', {
     schema: {
