@@ -85,16 +85,21 @@ export class PipelinesRepository {
 
   // ---- steps ----
 
-  /** Takes a pending step whose wait is over for `workerId`; the claimed row, or undefined when another got it. */
-  async claimStep(runId: string, step: string, workerId: string, now: number): Promise<StepRunRow | undefined> {
-    const r = await this.db
+  /**
+   * Takes a pending step whose wait is over for `workerId`; the claimed row, or undefined when
+   * another got it. With `afterAttempt`, only if the step has had exactly that many attempts (a
+   * queued job for an attempt that already happened is stale).
+   */
+  async claimStep(runId: string, step: string, workerId: string, now: number, afterAttempt?: number): Promise<StepRunRow | undefined> {
+    let q = this.db
       .updateTable('pipeline_step_runs')
       .set((eb) => ({ state: 'running', attempt: eb('attempt', '+', 1), started_at: now, finished_at: null, exit_code: null, error: null, worker_id: workerId, heartbeat_at: now }))
       .where('run_id', '=', runId)
       .where('step', '=', step)
       .where('state', '=', 'pending')
-      .where('not_before', '<=', now)
-      .executeTakeFirst();
+      .where('not_before', '<=', now);
+    if (afterAttempt !== undefined) q = q.where('attempt', '=', afterAttempt);
+    const r = await q.executeTakeFirst();
     return Number(r.numUpdatedRows) === 1 ? this.getStepRun(runId, step) : undefined;
   }
 
