@@ -1,0 +1,15 @@
+import type { RouteObject } from 'react-router-dom';
+
+/** One entry of the side navigation. */
+export interface NavItem {
+  to: string;
+  label: string;
+  /** Section heading the item is listed under. */
+  group: 'Build' | 'Operate' | 'Organization';
+}
+
+/** What an area of the UI (tracking, models, deployments, …) contributes: its routes and nav entries. */
+export interface Area {
+  routes: RouteObject[];
+  nav: NavItem[];
+}

@@ -1,0 +1,7 @@
+import type { Area } from '../../nav';
+
+/** The monitoring pages: routes and navigation entries. */
+export const monitoringArea: Area = {
+  routes: [],
+  nav: [],
+};

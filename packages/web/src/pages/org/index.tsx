@@ -1,0 +1,7 @@
+import type { Area } from '../../nav';
+
+/** The org pages: routes and navigation entries. */
+export const orgArea: Area = {
+  routes: [],
+  nav: [],
+};
