@@ -14,6 +14,7 @@ import { projectCommand } from './project.command.js';
 import { auditCommand } from './audit.command.js';
 import { pipelineCommand } from './pipeline.command.js';
 import { policyCommand } from './policy.command.js';
+import { workerCommand } from './worker.command.js';
 
 const envOf = (flag: string) => CONFIG_SOURCES.find((s) => s.flag === flag)?.env;
 
@@ -126,6 +127,7 @@ Examples:
   auditCommand(program);
   pipelineCommand(program);
   policyCommand(program);
+  workerCommand(program);
 
   return program;
 }

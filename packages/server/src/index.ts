@@ -1,4 +1,4 @@
-export { buildPlatform, startServer, createLogger, pendingMigrations, MIGRATIONS } from './main.js';
+export { buildPlatform, startServer, createLogger, pendingMigrations, MIGRATIONS, runPipelineWorker } from './main.js';
 export { runServer } from './cluster.js';
 export type { ClusterPrimary } from './cluster.js';
 export type { Platform, BuildOptions } from './main.js';

@@ -58,7 +58,7 @@ import { OrgRepository, OrgService, TeamsService, orgMigrations, orgRoutes } fro
 import { AuditRepository, AuditService, auditMigrations, auditRoutes } from './domains/audit/index.js';
 import { ProjectsRepository, ProjectsService, orgTeamEvidence, projectsMigrations, projectsRoutes, registryModelEvidence } from './domains/projects/index.js';
 import { BudgetsService, PoliciesRepository, PoliciesService, PolicyGate, policiesMigrations, policiesRoutes } from './domains/policies/index.js';
-import { LocalExecutor, PipelinesRepository, PipelinesService, pipelinesMigrations, pipelinesRoutes } from './domains/pipelines/index.js';
+import { PipelinesRepository, PipelinesService, createPipelineExecutor, pipelinesMigrations, pipelinesRoutes } from './domains/pipelines/index.js';
 import { registerWebUi } from './http/web-ui.js';
 import { anonymousDefault, registerAuth } from './http/auth.js';
 import type { DatasetVersion } from '@flywheel/contract';
@@ -207,7 +207,8 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   const pipelines = new PipelinesService({ repo: pipelinesRepo, clock });
   // Steps report back to this server: its address is read when a step starts, after listen.
   let trackingUri = (): string => `http://127.0.0.1:${config.server.port}`;
-  const pipelineExecutor = new LocalExecutor({ repo: pipelinesRepo, tracking, clock, logger: logger.child({ domain: 'pipelines' }), trackingUri: () => trackingUri() });
+  // `local`: steps run here; `pgboss`: this server schedules into the shared PostgreSQL for `flywheel worker`s (and runs steps too unless concurrency is 0).
+  const pipelineExecutor = createPipelineExecutor({ config: config.pipelines, databaseUrl: config.store.databaseUrl, repo: pipelinesRepo, tracking, clock, role: 'server', logger: logger.child({ domain: 'pipelines' }), trackingUri: () => trackingUri() });
   pipelines.onWork(() => pipelineExecutor.wake());
   // The Center of Excellence's policies and the teams' budgets, enforced where the action happens.
   const policiesRepo = new PoliciesRepository(store.tables());
@@ -389,6 +390,48 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
       return closing;
     },
   };
+}
+
+/**
+ * Starts `flywheel worker`: takes pipeline steps from the queue in the shared PostgreSQL and runs
+ * them as child processes, recording state and logs in the store. It never migrates (a server owns
+ * the schema) and serves no HTTP. SIGINT/SIGTERM stop it gracefully: running steps are killed and
+ * go back to the queue as interruptions, not failures.
+ */
+export async function runPipelineWorker(config: Config, opts: { logger?: Logger; handleSignals?: boolean } = {}): Promise<{ workerId: string; stop(): Promise<void> }> {
+  const logger = opts.logger ?? createLogger(config);
+  if (!/^postgres(ql)?:\/\//.test(config.store.databaseUrl)) throw new Error('a worker shares the servers\' PostgreSQL: pass --database-url postgres://…');
+  const store = await openStore({ databaseUrl: config.store.databaseUrl, dataDir: config.dataDir, poolSize: config.store.poolSize });
+  let executor: ReturnType<typeof createPipelineExecutor>;
+  try {
+    const pending = await pendingMigrations(store);
+    if (pending.length) throw new Error(`the database (${store.description}) is not migrated: ${pending.length} migration(s) pending. Start a server on it once first; a worker never migrates.`);
+    const tracking = new TrackingService({ repo: new TrackingRepository(store.tables(), store.dialect), clock: systemClock });
+    executor = createPipelineExecutor({ config: { ...config.pipelines, executor: 'pgboss' }, databaseUrl: config.store.databaseUrl, repo: new PipelinesRepository(store.tables(), store.dialect), tracking, clock: systemClock, role: 'worker', logger: logger.child({ domain: 'pipelines' }) });
+    await executor.start();
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await executor.stop();
+      await store.close();
+    })());
+  logger.info({ workerId: executor.workerId, concurrency: config.pipelines.concurrency, store: store.description }, `Flywheel ${VERSION} pipeline worker ${executor.workerId} taking steps`);
+  if (opts.handleSignals !== false) {
+    const onSignal = (signal: string) => {
+      logger.info({ signal }, 'worker stopping: running steps go back to the queue');
+      stop().then(() => process.exit(0), (err: unknown) => {
+        logger.error({ err }, 'worker stop failed');
+        process.exit(1);
+      });
+    };
+    process.once('SIGINT', () => onSignal('SIGINT'));
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+  }
+  return { workerId: executor.workerId!, stop };
 }
 
 /**

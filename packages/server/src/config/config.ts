@@ -85,6 +85,20 @@ export const ConfigSchema = Type.Object({
       forcePathStyle: Type.Boolean(),
     }),
   }),
+  pipelines: Type.Object({
+    /** `local`: steps run as child processes of the server. `pgboss`: steps go to a queue in the shared PostgreSQL for `flywheel worker` processes. */
+    executor: Type.Union([Type.Literal('local'), Type.Literal('pgboss')], { default: 'local' }),
+    /** Steps one process runs at once (0: none — a server that only schedules for a fleet). Default: the number of cores. */
+    concurrency: Type.Integer({ minimum: 0, maximum: 1024 }),
+    /** How often (ms) a server looks for ready steps, and an idle worker for jobs. */
+    pollMs: Type.Integer({ minimum: 20, maximum: 3_600_000, default: 1000 }),
+    /** How often (ms) a running step's heartbeat and log are written and its run checked for a cancel. */
+    heartbeatMs: Type.Integer({ minimum: 20, maximum: 600_000, default: 500 }),
+    /** A running step whose heartbeat is older than this (ms) is presumed lost with its executor and re-queued. */
+    leaseMs: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 30_000 }),
+    /** The URL steps use to reach this server (MLFLOW_TRACKING_URI); default its own listening address. */
+    trackingUri: Type.Optional(Type.String({ minLength: 1, pattern: '^https?://' })),
+  }),
   log: Type.Object({
     level: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
@@ -122,6 +136,12 @@ export interface ConfigOverrides {
   anonymous?: string | undefined;
   trustProxy?: string | boolean | undefined;
   uiDir?: string | undefined;
+  pipelinesExecutor?: string | undefined;
+  pipelinesConcurrency?: string | number | undefined;
+  pipelinesPollMs?: string | number | undefined;
+  pipelinesHeartbeatMs?: string | number | undefined;
+  pipelinesLeaseMs?: string | number | undefined;
+  pipelinesTrackingUri?: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -161,6 +181,12 @@ export const CONFIG_SOURCES: { path: string; flag: string; env: string; descript
   { path: 'ui.dir', flag: '--ui-dir', env: 'FLYWHEEL_UI_DIR', description: 'folder of the built web UI served under /ui/ (default: packages/web/dist of this installation)' },
   { path: 'auth.anonymous', flag: '--anonymous', env: 'FLYWHEEL_ANONYMOUS', description: 'off|read|full: what callers without credentials may do (default full on loopback, off otherwise)' },
   { path: 'server.trustProxy', flag: '--trust-proxy', env: 'FLYWHEEL_TRUST_PROXY', description: 'true|false: trust X-Forwarded-* headers from a reverse proxy (default false)' },
+  { path: 'pipelines.executor', flag: '', env: 'FLYWHEEL_PIPELINES_EXECUTOR', description: 'local (default): pipeline steps run as child processes of the server; pgboss: queued in the shared PostgreSQL for flywheel worker processes' },
+  { path: 'pipelines.concurrency', flag: '--concurrency', env: 'FLYWHEEL_PIPELINES_CONCURRENCY', description: 'pipeline steps one server or worker runs at once (default: the number of cores; 0 on a server: schedule only)' },
+  { path: 'pipelines.pollMs', flag: '--poll-ms', env: 'FLYWHEEL_PIPELINES_POLL_MS', description: 'ms between looks for ready pipeline steps (server) or queued jobs (idle worker) (default 1000)' },
+  { path: 'pipelines.heartbeatMs', flag: '--heartbeat-ms', env: 'FLYWHEEL_PIPELINES_HEARTBEAT_MS', description: "ms between a running step's heartbeats and log writes (default 500)" },
+  { path: 'pipelines.leaseMs', flag: '--lease-ms', env: 'FLYWHEEL_PIPELINES_LEASE_MS', description: 'ms without a heartbeat after which a running step is presumed lost and re-queued (default 30000)' },
+  { path: 'pipelines.trackingUri', flag: '--tracking-uri', env: 'FLYWHEEL_PIPELINES_TRACKING_URI', description: "the server URL steps report to as MLFLOW_TRACKING_URI (default: the server's listening address)" },
   { path: 'log.level', flag: '--log-level', env: 'FLYWHEEL_LOG_LEVEL', description: 'fatal|error|warn|info|debug|trace|silent (default info)' },
 ];
 
@@ -247,6 +273,14 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
         forcePathStyle: toBoolean(pick(overrides.s3ForcePathStyle, env.FLYWHEEL_S3_FORCE_PATH_STYLE) as string | boolean | undefined) ?? s3Endpoint !== undefined,
       },
     },
+    pipelines: {
+      executor: pick(overrides.pipelinesExecutor, env.FLYWHEEL_PIPELINES_EXECUTOR),
+      concurrency: toNumber(pick(overrides.pipelinesConcurrency, env.FLYWHEEL_PIPELINES_CONCURRENCY) as string | number | undefined) ?? availableParallelism(),
+      pollMs: toNumber(pick(overrides.pipelinesPollMs, env.FLYWHEEL_PIPELINES_POLL_MS) as string | number | undefined),
+      heartbeatMs: toNumber(pick(overrides.pipelinesHeartbeatMs, env.FLYWHEEL_PIPELINES_HEARTBEAT_MS) as string | number | undefined),
+      leaseMs: toNumber(pick(overrides.pipelinesLeaseMs, env.FLYWHEEL_PIPELINES_LEASE_MS) as string | number | undefined),
+      trackingUri: pick(overrides.pipelinesTrackingUri, env.FLYWHEEL_PIPELINES_TRACKING_URI),
+    },
     log: { level: pick(overrides.logLevel, env.FLYWHEEL_LOG_LEVEL) },
   };
   const cleaned = JSON.parse(JSON.stringify(raw)) as unknown; // drops undefined so defaults apply
@@ -263,6 +297,12 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const url = withDefaults.store.databaseUrl;
   if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(url)) {
     throw new ConfigError(`Invalid configuration: --database-url / FLYWHEEL_DATABASE_URL must start with sqlite: or postgres:// (got ${JSON.stringify(url)}).`);
+  }
+  if (withDefaults.pipelines.executor === 'pgboss' && !/^postgres(ql)?:\/\//.test(url)) {
+    throw new ConfigError('Invalid configuration: FLYWHEEL_PIPELINES_EXECUTOR=pgboss queues steps in PostgreSQL: --database-url / FLYWHEEL_DATABASE_URL must be postgres://… (got a SQLite store).');
+  }
+  if (withDefaults.pipelines.leaseMs <= 2 * withDefaults.pipelines.heartbeatMs) {
+    throw new ConfigError(`Invalid configuration: --lease-ms / FLYWHEEL_PIPELINES_LEASE_MS (${withDefaults.pipelines.leaseMs}) must be more than twice --heartbeat-ms / FLYWHEEL_PIPELINES_HEARTBEAT_MS (${withDefaults.pipelines.heartbeatMs}), or live steps would be taken for lost.`);
   }
   return Object.freeze(withDefaults) as Config;
 }

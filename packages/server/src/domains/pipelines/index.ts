@@ -16,3 +16,5 @@ export { PgBossJobQueue, STEP_QUEUE } from './pgboss-job-queue.js';
 export type { PgBossJobQueueOptions } from './pgboss-job-queue.js';
 export { StepRunner } from './step-runner.js';
 export type { StepRunnerOptions } from './step-runner.js';
+export { createPipelineExecutor } from './executor.factory.js';
+export type { PipelinesExecutorConfig, CreateExecutorDeps } from './executor.factory.js';

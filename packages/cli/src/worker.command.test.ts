@@ -1,0 +1,170 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pino from 'pino';
+import { buildPlatform, loadConfig, type Platform } from '@flywheel/server';
+import { createTestDatabase, type TestDatabase } from '../../server/src/store/test-support/stores.js';
+
+// PostgreSQL only, by nature: the fleet's queue (pg-boss) and its store are the shared PostgreSQL.
+const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
+const js = (script: string) => [process.execPath, '-e', script];
+// Short heartbeats and lease so a killed worker's step is retried within seconds.
+const FLEET = { pollMs: 100, heartbeatMs: 200, leaseMs: 1500 };
+
+interface Worker {
+  child: ChildProcess;
+  pid: number;
+  out: string[];
+  exited: Promise<number | null>;
+}
+
+function startWorker(url: string): Promise<Worker> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=flywheel-source', '--import', 'tsx', bin, 'worker', '--database-url', url, '--concurrency', '2', '--poll-ms', String(FLEET.pollMs), '--heartbeat-ms', String(FLEET.heartbeatMs), '--lease-ms', String(FLEET.leaseMs), '--pool-size', '3'],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: process.env.HOME } },
+  );
+  const out: string[] = [];
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start: ${out.join('')}`)), 60_000);
+    const onData = (d: Buffer) => {
+      out.push(d.toString());
+      if (out.join('').includes('taking steps')) {
+        clearTimeout(timer);
+        resolve({ child, pid: child.pid!, out, exited });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => reject(new Error(`worker exited with ${code}: ${out.join('')}`)));
+  });
+}
+
+describe('a fleet of flywheel worker processes on PostgreSQL', () => {
+  let db: TestDatabase;
+  let platform: Platform;
+  let url: string;
+  let dir: string;
+  const workers: Worker[] = [];
+  const orphans: number[] = [];
+
+  before(async () => {
+    db = await createTestDatabase('postgres');
+    dir = mkdtempSync(join(tmpdir(), 'fw-fleet-'));
+    const config = loadConfig({
+      dataDir: db.dataDir,
+      databaseUrl: db.url,
+      port: 0,
+      poolSize: 4,
+      rolloutIntervalMs: 3_600_000,
+      monitorIntervalMs: 3_600_000,
+      alertIntervalMs: 3_600_000,
+      // This server only schedules: every step runs on a worker.
+      pipelinesExecutor: 'pgboss',
+      pipelinesConcurrency: 0,
+      pipelinesPollMs: FLEET.pollMs,
+      pipelinesHeartbeatMs: FLEET.heartbeatMs,
+      pipelinesLeaseMs: FLEET.leaseMs,
+    }, {});
+    platform = await buildPlatform(config, { logger: pino({ level: 'silent' }) });
+    url = await platform.app.listen({ host: '127.0.0.1', port: 0 });
+    workers.push(...(await Promise.all([startWorker(db.url), startWorker(db.url)])));
+  });
+
+  after(async () => {
+    for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+    for (const pid of orphans) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    await platform?.close();
+    await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const waitForRun = async (id: string, timeoutMs = 90_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const run = await platform.services.pipelines.getRun(id);
+      if (['succeeded', 'failed', 'cancelled'].includes(run.state)) return run;
+      if (Date.now() > deadline) throw new Error(`run still ${run.state}: ${JSON.stringify(run.steps)}`);
+      await sleep(100);
+    }
+  };
+
+  test('steps of a DAG run on both workers, report to the scheduling server, and the run succeeds', async () => {
+    const { pipelines } = platform.services;
+    const width = 8;
+    const report = "console.log('by', process.ppid, process.env.MLFLOW_TRACKING_URI)";
+    await pipelines.register({
+      name: 'fan',
+      steps: [
+        { name: 'prep', command: js(report) },
+        ...Array.from({ length: width }, (_, i) => ({ name: `w${i}`, command: js(`${report};setTimeout(()=>{},300)`), dependsOn: ['prep'] })),
+        { name: 'join', command: js(report), dependsOn: Array.from({ length: width }, (_, i) => `w${i}`) },
+      ],
+    });
+    const started = Date.now();
+    const run = await waitForRun((await pipelines.startRun('fan')).id);
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(run.state, 'succeeded', JSON.stringify(run));
+    const ranBy = new Map<number, number>();
+    for (const s of run.steps) {
+      const log = await pipelines.stepLog(run.id, s.name);
+      const m = /^by (\d+) (\S+)\n/.exec(log);
+      assert.ok(m, `${s.name}: ${log}`);
+      assert.equal(m[2], url, 'MLFLOW_TRACKING_URI is the scheduling server');
+      ranBy.set(Number(m[1]), (ranBy.get(Number(m[1])) ?? 0) + 1);
+      assert.ok(s.mlflowRunId, 'the worker created the step\'s MLflow run in the shared store');
+    }
+    assert.deepEqual([...ranBy.keys()].sort(), workers.map((w) => w.pid).sort(), 'both workers ran steps');
+    console.log(`# fleet: ${run.steps.length} steps (${width} in parallel, 300 ms each) on 2 workers × 2 in ${seconds.toFixed(2)} s; split ${[...ranBy.values()].join('/')}`);
+  });
+
+  test('a worker SIGKILLed in the middle of a step: the step is retried on the other worker and the run succeeds', async () => {
+    const { pipelines } = platform.services;
+    const marks = join(dir, 'marks');
+    // Each attempt leaves a file named after the worker running it, then works for 2 s.
+    const slow = `const fs=require('fs');fs.mkdirSync(${JSON.stringify(marks)},{recursive:true});fs.writeFileSync(${JSON.stringify(marks)}+'/'+process.ppid,String(process.pid));console.log('attempt on',process.ppid);setTimeout(()=>console.log('done'),2000)`;
+    await pipelines.register({ name: 'spot', steps: [{ name: 'train', command: js(slow) }, { name: 'after', command: js("console.log('after')"), dependsOn: ['train'] }] });
+    const started = Date.now();
+    const { id } = await pipelines.startRun('spot');
+    let victim: Worker | undefined;
+    for (const deadline = Date.now() + 30_000; !victim; await sleep(50)) {
+      assert.ok(Date.now() < deadline, 'the step starts on a worker');
+      const names = existsSync(marks) ? readdirSync(marks) : [];
+      if (names.length) {
+        victim = workers.find((w) => String(w.pid) === names[0]);
+        orphans.push(Number(readFileSync(join(marks, names[0]!), 'utf8'))); // its step lives on in its own process group
+      }
+    }
+    assert.ok(victim, 'the mark names one of the workers');
+    victim.child.kill('SIGKILL'); // a preempted spot machine: no goodbye
+    await victim.exited;
+    const run = await waitForRun(id);
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(run.state, 'succeeded', JSON.stringify(run));
+    const train = run.steps.find((s) => s.name === 'train')!;
+    assert.equal(train.attempt, 2, 'one retry');
+    const survivor = workers.find((w) => w !== victim)!;
+    assert.ok(existsSync(join(marks, String(survivor.pid))), 'the retry ran on the other worker');
+    const log = await pipelines.stepLog(id, 'train');
+    assert.match(log, new RegExp(`--- attempt 2 ---\\nattempt on ${survivor.pid}\\ndone\\n`));
+    console.log(`# fleet: killed worker's step retried elsewhere; run done ${seconds.toFixed(2)} s after start (lease ${FLEET.leaseMs} ms, step 2 s)`);
+  });
+
+  test('a worker stopped with SIGTERM exits 0', async () => {
+    const w = workers.find((x) => x.child.exitCode === null && x.child.signalCode === null)!;
+    w.child.kill('SIGTERM');
+    assert.equal(await w.exited, 0, w.out.join(''));
+  });
+});
