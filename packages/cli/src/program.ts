@@ -14,6 +14,7 @@ import { projectCommand } from './project.command.js';
 import { auditCommand } from './audit.command.js';
 import { pipelineCommand } from './pipeline.command.js';
 import { policyCommand } from './policy.command.js';
+import { applyCommand } from './apply.command.js';
 import { workerCommand } from './worker.command.js';
 
 const envOf = (flag: string) => CONFIG_SOURCES.find((s) => s.flag === flag)?.env;
@@ -127,6 +128,7 @@ Examples:
   auditCommand(program);
   pipelineCommand(program);
   policyCommand(program);
+  applyCommand(program);
   workerCommand(program);
 
   return program;

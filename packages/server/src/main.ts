@@ -60,6 +60,7 @@ import { ProjectsRepository, ProjectsService, orgTeamEvidence, projectsMigration
 import { BudgetsService, PoliciesRepository, PoliciesService, PolicyGate, policiesMigrations, policiesRoutes } from './domains/policies/index.js';
 import { PipelinesRepository, PipelinesService, createPipelineExecutor, pipelinesMigrations, pipelinesRoutes } from './domains/pipelines/index.js';
 import { registerWebUi } from './http/web-ui.js';
+import { ConfigAsCodeService, configRoutes, orgUserExists, platformConfigPorts } from './domains/config-as-code/index.js';
 import { anonymousDefault, registerAuth } from './http/auth.js';
 import type { DatasetVersion } from '@flywheel/contract';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -91,6 +92,7 @@ export interface Platform {
     policies: PoliciesService;
     budgets: BudgetsService;
     pipelines: PipelinesService;
+    config: ConfigAsCodeService;
   };
   logger: Logger;
   /** Prometheus metrics of this process (served at /metrics). */
@@ -291,6 +293,12 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     teams: orgTeamEvidence(org, teams),
     monitoring: { hasMonitor: async (deployment) => (await monitors.list(deployment)).length > 0 },
   });
+  // The organization as a document (flywheel apply/diff/export): an apply runs in one transaction.
+  const configAsCode = new ConfigAsCodeService({
+    read: { teams, userExists: orgUserExists(org), projects, policies, budgets },
+    transaction: (fn) => store.transaction((trx) => fn(platformConfigPorts(trx, store.dialect, { clock, audit }), trx)),
+    audit,
+  });
   // Other processes (cluster workers, gateways, the server that owns the store) change deployments:
   // re-read the ones whose revision moved. One pass at a time; a failed pass is retried next tick.
   let refreshTimer: NodeJS.Timeout | undefined;
@@ -339,6 +347,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     await app.register(async (scope) => auditRoutes(scope, { audit }));
     await app.register(async (scope) => policiesRoutes(scope, { policies, budgets }));
     await app.register(async (scope) => pipelinesRoutes(scope, { pipelines }));
+    await app.register(async (scope) => configRoutes(scope, { config: configAsCode }));
   }
   const servingDeps = { deployments, predictions: { log: predictionLog, repo: predictionRepo, shadow: new ShadowRepository(store.tables(), store.dialect) }, metrics };
   // Own scope: the gateway answers in the Open Inference Protocol's and MLflow's error shapes.
@@ -369,7 +378,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     app,
     store,
     artifacts,
-    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, monitors, alerts, labeling, ab, org, teams, audit, projects, policies, budgets, pipelines },
+    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, monitors, alerts, labeling, ab, org, teams, audit, projects, policies, budgets, pipelines, config: configAsCode },
     logger,
     metrics,
     close() {

@@ -106,16 +106,9 @@ export class BudgetsService {
 
   /** Creates or replaces the budget named in the body. */
   async put(body: unknown, by: Actor): Promise<Budget> {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('the budget must be an object {name, team, amount, period?, enforce?}');
-    const b = body as Record<string, unknown>;
-    const extra = Object.keys(b).filter((k) => !['name', 'team', 'amount', 'period', 'enforce'].includes(k));
-    if (extra.length) throw invalid(`budget has unknown field(s) ${extra.join(', ')}`);
-    const name = checkName('name', b.name);
-    const team = checkName('team', b.team);
-    const amount = checkNumber('amount', b.amount, { min: 0 });
-    if (b.period !== undefined && b.period !== 'month') throw invalid(`period must be 'month', got ${JSON.stringify(b.period)}`);
-    if (b.enforce !== undefined && typeof b.enforce !== 'boolean') throw invalid('enforce must be a boolean');
-    const enforce = b.enforce === true ? 1 : 0;
+    const d = BudgetsService.declared(body);
+    const { name, team, amount } = d;
+    const enforce = d.enforce ? 1 : 0;
     return this.deps.repo.transaction(async (repo, trx) => {
       if ((await repo.teamId(team)) === undefined) throw invalid(`team '${team}' does not exist`);
       const now = this.deps.clock.now();
@@ -126,6 +119,20 @@ export class BudgetsService {
       await this.deps.audit.record({ actor: by.actor, source: by.source, action: prev ? 'budget.updated' : 'budget.created', resourceType: 'budget', resourceId: name, team, before: prev ? toBudget(prev) : null, after }, trx);
       return after;
     });
+  }
+
+  /** The budget `body` declares, validated and with its defaults, without writing it. */
+  static declared(body: unknown): Pick<Budget, 'name' | 'team' | 'amount' | 'period' | 'enforce'> {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('the budget must be an object {name, team, amount, period?, enforce?}');
+    const b = body as Record<string, unknown>;
+    const extra = Object.keys(b).filter((k) => !['name', 'team', 'amount', 'period', 'enforce'].includes(k));
+    if (extra.length) throw invalid(`budget has unknown field(s) ${extra.join(', ')}`);
+    const name = checkName('name', b.name);
+    const team = checkName('team', b.team);
+    const amount = checkNumber('amount', b.amount, { min: 0 });
+    if (b.period !== undefined && b.period !== 'month') throw invalid(`period must be 'month', got ${JSON.stringify(b.period)}`);
+    if (b.enforce !== undefined && typeof b.enforce !== 'boolean') throw invalid('enforce must be a boolean');
+    return { name, team, amount, period: 'month', enforce: b.enforce === true };
   }
 
   async delete(name: string, by: Actor): Promise<void> {

@@ -138,6 +138,15 @@ export class PoliciesService {
     throw new DomainError('POLICY_VIOLATION', message, { unmet: unmet.map((r) => ({ policy: r.policy, policyVersion: r.policyVersion, condition: r.condition, detail: r.detail })) });
   }
 
+  /**
+   * The policy `body` declares, normalized as it would be stored (defaults filled in), without
+   * writing it: what a configuration plan compares with the current version.
+   */
+  static declared(body: unknown): Pick<Policy, 'name' | 'scope' | 'action' | 'alias' | 'conditions'> {
+    const p = checkPolicy(body);
+    return { name: p.name, scope: p.scopeTeam === null ? {} : { team: p.scopeTeam }, action: p.action, ...(p.alias === null ? {} : { alias: p.alias }), conditions: p.conditions };
+  }
+
   /** Parses the body of `POST /policies/evaluate`. */
   static subjectOf(body: unknown): ActionSubject {
     if (typeof body !== 'object' || body === null) throw invalid('the body must be an object {action, model, version, alias?}');

@@ -21,3 +21,5 @@ export type {
   StageChange,
   TeamEvidence,
 } from './projects.types.js';
+export { declaredProjectChanges, projectDeclaration, DECLARED_PROJECT_FIELDS } from './projects.declare.js';
+export type { FieldChange } from './projects.declare.js';
