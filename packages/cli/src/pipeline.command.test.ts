@@ -49,7 +49,7 @@ for (const dialect of DIALECTS) {
       const bad = join(dir, 'bad.json');
       writeFileSync(bad, JSON.stringify({ name: 'bad', steps: [{ name: 'fit', command: ['x'], dependsOn: ['prepp'] }] }));
       await assert.rejects(run(['pipeline', 'register', bad, '--url', fx.url]), (e: CliError) => /steps\.fit\.dependsOn\[0\]: step 'prepp' does not exist/.test(e.message) && e.exitCode === 1);
-      await assert.rejects(run(['pipeline', 'register', join(dir, 'x.yaml'), '--url', fx.url]), (e: CliError) => /YAML/.test(e.message) && e.exitCode === 2);
+      await assert.rejects(run(['pipeline', 'register', join(dir, 'x.yaml'), '--url', fx.url]), (e: CliError) => /Cannot read .*x\.yaml: no such file/.test(e.message) && e.exitCode === 2);
 
       const waited = await run(['pipeline', 'run', 'train', '--param', 'lr=0.3', '--wait', '--interval-ms', '100', '--url', fx.url]);
       assert.equal(waited.code, 0, waited.out);
@@ -67,6 +67,37 @@ for (const dialect of DIALECTS) {
       const started = JSON.parse(noWait.out) as { id: string; state: string };
       assert.equal(started.state, 'queued');
       await fx.waitForRun(started.id);
+    });
+
+    test('a YAML definition registers and runs like JSON; its errors name step, field and line', async () => {
+      const file = join(dir, 'etl.yaml');
+      writeFileSync(file, [
+        '# the same model as JSON',
+        'name: etl',
+        'steps:',
+        '  - name: extract',
+        `    command: [${JSON.stringify(process.execPath)}, -e, "console.log('rows', 3)"]`,
+        '    outputs: [{ name: data, kind: artifact }]',
+        '  - name: load',
+        `    command: [${JSON.stringify(process.execPath)}, -e, "console.log('loaded', process.env.FLYWHEEL_PARAM_TARGET)"]`,
+        '    inputs: [{ from: extract.data }]',
+        '    params:',
+        '      target: { type: string, default: warehouse }',
+        '',
+      ].join('\n'));
+      assert.match((await run(['pipeline', 'register', file, '--url', fx.url])).out, /Registered pipeline etl version 1 \(2 steps\)/);
+      const r = await run(['pipeline', 'run', 'etl', '--wait', '--interval-ms', '100', '--url', fx.url]);
+      assert.equal(r.code, 0, r.out);
+      const id = /Started run ([0-9a-f]{32})/.exec(r.out)![1]!;
+      assert.match((await run(['pipeline', 'logs', id, 'load', '--url', fx.url])).out, /^loaded warehouse\n/);
+
+      const bad = join(dir, 'bad.yml');
+      writeFileSync(bad, ['name: etl2', 'steps:', '  - name: extract', '    command: [x]', '  - name: load', '    command: [y]', '    inputs:', '      - from: extractt.data', '    retries: { max: two }', ''].join('\n'));
+      await assert.rejects(run(['pipeline', 'register', bad, '--url', fx.url]), (e: CliError) =>
+        /steps\.load\.retries\.max: expected an integer from 0 to 20, got 'two' \(line 9\)/.test(e.message) && /steps\.load\.inputs\[0\]\.from: step 'extractt' does not exist \(line 8\)/.test(e.message));
+      const broken = join(dir, 'broken.yaml');
+      writeFileSync(broken, 'name: x\nsteps:\n  - name: a\n    command: [unclosed\n');
+      await assert.rejects(run(['pipeline', 'register', broken, '--url', fx.url]), (e: CliError) => /Invalid pipeline YAML: line \d+, column \d+/.test(e.message));
     });
 
     test('--wait exits 1 when the run fails; cancel refuses a finished run', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ApiClient, CliError, EXIT } from './client.js';
 import { output } from './output.js';
@@ -50,9 +51,14 @@ export function parseParams(pairs: readonly string[]): Record<string, string> {
   return out;
 }
 
-function readDefinition(file: string): unknown {
-  if (/\.ya?ml$/i.test(file)) throw new CliError(`${file}: YAML definitions are not supported yet; write the same model as JSON.`, EXIT.usage);
-  return readJsonFile(file);
+/** The request body of a definition file: JSON as parsed, YAML as text (the server reads it, naming lines in its errors). */
+function readDefinition(file: string): { json: unknown } | { body: string; contentType: string } {
+  if (!/\.ya?ml$/i.test(file)) return { json: readJsonFile(file) };
+  try {
+    return { body: readFileSync(file, 'utf8'), contentType: 'application/yaml' };
+  } catch (e) {
+    throw new CliError(`Cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}.`, EXIT.usage);
+  }
 }
 
 /** Polls a run until it ends; on a TTY redraws one status line, otherwise prints each step's changes once (nothing when `silent`). */
@@ -86,12 +92,12 @@ export function pipelineCommand(program: Command): void {
 
   pipeline
     .command('register')
-    .description('Register a pipeline definition from a JSON file (a changed definition becomes a new version)')
+    .description('Register a pipeline definition from a JSON or YAML (.yaml/.yml) file (a changed definition becomes a new version)')
     .argument('<file>', 'the definition: {name, steps: [{name, command: [argv…], dependsOn?, inputs?, outputs?, params?, retries?, timeoutSeconds?}]}')
     .option(url, urlHelp)
     .option('--json', 'print JSON')
     .action(async (file: string, opts: { url?: string; json?: boolean }) => {
-      const r = await new ApiClient(opts.url).request<{ pipeline: Pipeline; created: boolean }>('POST', '/api/v1/pipelines', { json: readDefinition(file) });
+      const r = await new ApiClient(opts.url).request<{ pipeline: Pipeline; created: boolean }>('POST', '/api/v1/pipelines', readDefinition(file));
       output(opts.json, r, () => `${r.created ? 'Registered' : 'Unchanged:'} pipeline ${r.pipeline.name} version ${r.pipeline.version} (${r.pipeline.definition.steps.length} steps).`);
     });
 

@@ -18,3 +18,4 @@ export { StepRunner } from './step-runner.js';
 export type { StepRunnerOptions } from './step-runner.js';
 export { createPipelineExecutor } from './executor.factory.js';
 export type { PipelinesExecutorConfig, CreateExecutorDeps } from './executor.factory.js';
+export { parsePipelineYaml } from './pipeline.yaml.js';

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { DomainError, ErrorResponse } from '@flywheel/contract';
+import { parsePipelineYaml } from './pipeline.yaml.js';
 import type { PipelinesService } from './pipelines.service.js';
 
 const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
@@ -48,6 +49,8 @@ const Paging = Type.Object({
 /** The pipelines API under /api/v1/pipelines. */
 export async function pipelinesRoutes(app: FastifyInstance, deps: { pipelines: PipelinesService }): Promise<void> {
   const { pipelines } = deps;
+  // Definitions may be posted as YAML (the same model); this scope only.
+  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string', bodyLimit: 4 * 1024 * 1024 }, (_req, body, done) => done(null, body)); // 4 MiB
   // A run is addressed under its pipeline's name; one under another name does not exist there.
   const runOf = async (name: string, id: string) => {
     const run = await pipelines.getRun(id);
@@ -59,12 +62,12 @@ export async function pipelinesRoutes(app: FastifyInstance, deps: { pipelines: P
     schema: {
       tags,
       summary: 'Register a pipeline definition (validated); a changed definition becomes a new version',
-      description: 'Body: {name, description?, steps: [{name, command: [argv…], env?, params?, inputs?, outputs?, dependsOn?, retries?, timeoutSeconds?}]}. Every problem is named by step and field.',
+      description: 'Body: {name, description?, steps: [{name, command: [argv…], env?, params?, inputs?, outputs?, dependsOn?, retries?, timeoutSeconds?}]} as JSON, or the same model as YAML (content-type application/yaml). Every problem is named by step and field (and line, for YAML).',
       body: Type.Unknown(),
       response: { 200: Type.Object({ pipeline: Pipeline, created: Type.Boolean() }), 201: Type.Object({ pipeline: Pipeline, created: Type.Boolean() }), ...errors },
     },
   }, async (req, reply) => {
-    const r = await pipelines.register(req.body);
+    const r = await pipelines.register(typeof req.body === 'string' ? parsePipelineYaml(req.body) : req.body);
     return reply.status(r.created ? 201 : 200).send(r);
   });
 
