@@ -15,6 +15,7 @@ import { auditCommand } from './audit.command.js';
 import { pipelineCommand } from './pipeline.command.js';
 import { policyCommand } from './policy.command.js';
 import { applyCommand } from './apply.command.js';
+import { catalogCommand } from './catalog.command.js';
 import { workerCommand } from './worker.command.js';
 
 const envOf = (flag: string) => CONFIG_SOURCES.find((s) => s.flag === flag)?.env;
@@ -129,6 +130,7 @@ Examples:
   pipelineCommand(program);
   policyCommand(program);
   applyCommand(program);
+  catalogCommand(program);
   workerCommand(program);
 
   return program;

@@ -61,6 +61,7 @@ import { BudgetsService, PoliciesRepository, PoliciesService, PolicyGate, polici
 import { PipelinesRepository, PipelinesService, createPipelineExecutor, pipelinesMigrations, pipelinesRoutes } from './domains/pipelines/index.js';
 import { registerWebUi } from './http/web-ui.js';
 import { ConfigAsCodeService, configRoutes, orgUserExists, platformConfigPorts } from './domains/config-as-code/index.js';
+import { CatalogService, catalogRoutes, platformCatalogSources } from './domains/catalog/index.js';
 import { anonymousDefault, registerAuth } from './http/auth.js';
 import type { DatasetVersion } from '@flywheel/contract';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -93,6 +94,7 @@ export interface Platform {
     budgets: BudgetsService;
     pipelines: PipelinesService;
     config: ConfigAsCodeService;
+    catalog: CatalogService;
   };
   logger: Logger;
   /** Prometheus metrics of this process (served at /metrics). */
@@ -299,6 +301,8 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     transaction: (fn) => store.transaction((trx) => fn(platformConfigPorts(trx, store.dialect, { clock, audit }), trx)),
     audit,
   });
+  // One search across the domains, each filtering by what the caller may read.
+  const catalog = new CatalogService(platformCatalogSources({ registry, tracking, datasets, projects, deployments, pipelines }));
   // Other processes (cluster workers, gateways, the server that owns the store) change deployments:
   // re-read the ones whose revision moved. One pass at a time; a failed pass is retried next tick.
   let refreshTimer: NodeJS.Timeout | undefined;
@@ -348,6 +352,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     await app.register(async (scope) => policiesRoutes(scope, { policies, budgets }));
     await app.register(async (scope) => pipelinesRoutes(scope, { pipelines }));
     await app.register(async (scope) => configRoutes(scope, { config: configAsCode }));
+    await app.register(async (scope) => catalogRoutes(scope, { catalog, anonymous, teamTree: () => registry.teamTree() }));
   }
   const servingDeps = { deployments, predictions: { log: predictionLog, repo: predictionRepo, shadow: new ShadowRepository(store.tables(), store.dialect) }, metrics };
   // Own scope: the gateway answers in the Open Inference Protocol's and MLflow's error shapes.
@@ -378,7 +383,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     app,
     store,
     artifacts,
-    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, monitors, alerts, labeling, ab, org, teams, audit, projects, policies, budgets, pipelines, config: configAsCode },
+    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, monitors, alerts, labeling, ab, org, teams, audit, projects, policies, budgets, pipelines, config: configAsCode, catalog },
     logger,
     metrics,
     close() {
