@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { buildReport, joinActuals, tableFromCsv, renderReport } from './index.js';
 import { DriftPool, buildReportParallel } from './parallel-report.js';
 import { ACTUALS_CSV, CURRENT_CSV, EXPECTED, REFERENCE_CSV } from './test-support.js';
+import { numericView, type ReportTable } from './table.js';
+import { columnDrift, columnDriftMetrics, sortedSample } from '../stats/index.js';
 
 const close = (actual: unknown, expected: number, what: string, tol = 1e-9) =>
   assert.ok(typeof actual === 'number' && Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected)), `${what}: ${String(actual)} ≠ ${expected}`);
@@ -58,18 +60,64 @@ describe('buildReport against SciPy/NumPy numbers', () => {
   });
 
   test('worker threads give the same report', async () => {
-    const pool = new DriftPool(2);
+    const pool = new DriftPool({ threads: 2, minCells: 0, idleMs: 50 });
     try {
+      assert.equal(pool.running, 0, 'no thread before the first report');
       const shared = (xs: number[]) => {
         const a = new Float64Array(new SharedArrayBuffer(8 * xs.length));
         a.set(xs);
         return a;
       };
-      const direct = await pool.drift({ column: 'x', reference: shared([1, 2, 3, 4, 5, 6]), current: shared([3, 4, 5, 6, 7, 8, 9]), config: {} });
-      assert.equal(direct.method, 'ks', 'a worker answered');
+      const direct = await pool.column({ column: 'x', reference: shared([1, 2, 3, 4, 5, 6]), current: shared([3, 4, 5, 6, 7, 8, 9, Number.NaN]), config: {} });
+      assert.equal(direct.drift?.method, 'ks', 'a worker answered');
+      assert.equal(direct.nan, 1);
+      assert.equal(direct.outside, 3);
+      assert.equal(pool.running, 2);
       const options = { ...roles, drift: { x: { method: 'psi' as const } } };
       assert.deepEqual(await buildReportParallel(pool, reference, joined.table, options), buildReport(reference, joined.table, options));
       await assert.rejects(buildReportParallel(pool, reference, joined.table, { drift: { x: { method: 'chisquare' } } }), /does not apply/);
+      // idle: the threads stop, and the next report starts them again
+      const deadline = Date.now() + 5000;
+      while (pool.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(pool.running, 0, 'idle workers stopped');
+      assert.deepEqual(await buildReportParallel(pool, reference, joined.table, options), buildReport(reference, joined.table, options));
+      assert.equal(pool.starts, 2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('random tables: every column equals the statistics computed on their own (one-pass columns, inline and on workers)', async () => {
+    let seed = 12345;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const pool = new DriftPool({ threads: 2, minCells: 0 });
+    try {
+      for (const rows of [300, 20_000]) {
+        const refRows = Math.floor(rows * 0.7);
+        const num = (n: number, shift: number) => Float64Array.from({ length: n }, (_, i) => (i % 37 === 0 ? Number.NaN : i % 53 === 0 ? Number.POSITIVE_INFINITY : i % 11 === 0 ? Math.round(rand() * 4) : shift + rand() * 3 - rand()));
+        const reference: ReportTable = { rowCount: refRows, columns: { a: num(refRows, 0), b: num(refRows, 1), c: Array.from({ length: refRows }, (_, i) => (i % 9 === 0 ? null : rand() * 10)), k: Array.from({ length: refRows }, () => (rand() < 0.1 ? null : `v${Math.floor(rand() * 6)}`)) } };
+        const current: ReportTable = { rowCount: rows, columns: { a: num(rows, 0.2), b: num(rows, 1), c: Array.from({ length: rows }, (_, i) => (i % 7 === 0 ? 'text' : i % 5 === 0 ? null : rand() * 11)), k: Array.from({ length: rows }, () => (rand() < 0.2 ? '' : `v${Math.floor(rand() * 7)}`)) } };
+        const prepared = { a: sortedSample('a', reference.columns.a as Float64Array), b: sortedSample('b', reference.columns.b as Float64Array) };
+        const inline = buildReport(reference, current);
+        assert.deepEqual(buildReport(reference, current, {}, prepared), inline, 'a prepared reference changes nothing');
+        assert.deepEqual(await buildReportParallel(pool, reference, current, {}, prepared), inline, 'workers change nothing');
+        for (const name of ['a', 'b', 'c']) {
+          const refNums = numericView(reference.columns[name]!).numbers;
+          const { numbers, typeViolations } = numericView(current.columns[name]!);
+          const expected = columnDriftMetrics(columnDrift(name, Array.from(refNums), Array.from(numbers), { kind: 'numerical' }));
+          for (const [k, v] of Object.entries(expected)) assert.equal(inline.columns[name]![k], v, `${rows} rows, ${name}.${k}`);
+          const finiteRef = Array.from(refNums).filter(Number.isFinite);
+          const [lo, hi] = [Math.min(...finiteRef), Math.max(...finiteRef)];
+          const missing = (current.columns[name] as unknown[]).filter((v) => v === null || (typeof v === 'number' && Number.isNaN(v))).length;
+          const outside = Array.from(numbers).filter((v) => v < lo || v > hi).length;
+          assert.equal(inline.columns[name]!.missing_share, missing / rows, `${name} missing`);
+          assert.equal(inline.columns[name]!.type_violations, typeViolations);
+          assert.equal(inline.columns[name]!.out_of_range_share, outside / (rows - missing - typeViolations), `${name} out of range`);
+        }
+        const k = columnDriftMetrics(columnDrift('k', reference.columns.k as string[], current.columns.k as string[]));
+        for (const [m, v] of Object.entries(k)) assert.equal(inline.columns.k![m], v, `k.${m}`);
+        assert.equal(inline.columns.k!.missing_share, (current.columns.k as string[]).filter((v) => v === '').length / rows);
+      }
     } finally {
       await pool.close();
     }

@@ -5,6 +5,7 @@ import {
   classificationQuality,
   columnDrift,
   columnDriftMetrics,
+  countCategories,
   estimatePerformance,
   fairness,
   inferColumnKind,
@@ -12,13 +13,17 @@ import {
   regressionMetrics,
   regressionQuality,
   rocAuc,
+  type Category,
+  type CategoryCounts,
   type ColumnDriftConfig,
   type ColumnDriftResult,
   type ColumnKind,
   type ColumnValues,
   type Label,
   type MetricRecord,
+  type SortedSample,
 } from '../stats/index.js';
+import { numericColumn, refusalError, type NumericColumnResult } from './numeric-column.js';
 import { missingCount, numericView, type Cell, type ReportTable } from './table.js';
 
 /** Which column plays which part. Every role is optional; features default to every other column. */
@@ -89,8 +94,8 @@ export function buildReport(
   current: ReportTable,
   options: ReportOptions = {},
   prepared: Record<string, ColumnValues> = {},
-  /** Drift already computed elsewhere (worker threads, `buildReportParallel`), by column. */
-  drifts: Record<string, ColumnDriftResult> = {},
+  /** Numerical columns already computed elsewhere (worker threads, `buildReportParallel`), by column. */
+  drifts: Record<string, NumericColumnResult> = {},
 ): MonitorReport {
   const warnings: string[] = [];
   for (const [role, name] of Object.entries(roleColumns(options))) {
@@ -162,30 +167,42 @@ function roleColumns(o: ReportRoles): Record<string, string> {
 }
 
 /** One column's drift (every statistic) and data quality. */
-function columnReport(name: string, ref: Float64Array | Cell[], cur: Float64Array | Cell[], options: ReportOptions, prep: ColumnValues | undefined, warnings: string[], done?: ColumnDriftResult): ColumnReport {
-  const kind = done?.kind ?? options.kinds?.[name] ?? inferKind(ref, cur, prep);
-  const curMissing = missingCount(cur);
-  const out: ColumnReport = { missing_share: cur.length === 0 ? 0 : curMissing / cur.length, reference_missing_share: ref.length === 0 ? 0 : missingCount(ref) / ref.length };
-  let curValues: ColumnValues = cur as ColumnValues;
-  if (kind === 'numerical') {
+function columnReport(name: string, ref: Float64Array | Cell[], cur: Float64Array | Cell[], options: ReportOptions, prep: ColumnValues | undefined, warnings: string[], done?: NumericColumnResult): ColumnReport {
+  const kind = done ? 'numerical' : options.kinds?.[name] ?? inferKind(ref, cur, prep);
+  const out: ColumnReport = { missing_share: 0, reference_missing_share: ref.length === 0 ? 0 : missingCount(ref) / ref.length };
+  const config = { ...options.drift?.[name], kind };
+  let drift: (() => ColumnDriftResult) | undefined;
+  if (kind === 'numerical' && (!prep || isSorted(prep))) {
+    // One pass over the window gives the missing and out-of-range counts and the finite values to sort.
     const { numbers, typeViolations } = numericView(cur);
-    curValues = numbers;
+    const r = done ?? numericColumn(name, (prep as SortedSample | undefined) ?? numericView(ref).numbers, numbers, config);
+    const curMissing = cur instanceof Float64Array ? r.nan : missingCount(cur);
+    out.missing_share = cur.length === 0 ? 0 : curMissing / cur.length;
     out.type_violations = typeViolations;
     out.type_violation_share = cur.length === 0 ? 0 : typeViolations / cur.length;
-    const refNums = numericView(ref).numbers;
-    const [lo, hi] = prep && isSorted(prep) ? [prep.sorted[0] ?? Number.NaN, prep.sorted[prep.sorted.length - 1] ?? Number.NaN] : extremes(refNums);
-    let outside = 0;
-    for (let i = 0; i < numbers.length; i++) {
-      const v = numbers[i]!;
-      // NaN compares false: missing values are neither inside nor outside
-      if (v < lo || v > hi) outside++;
-    }
     const present = numbers.length - curMissing - typeViolations;
-    out.out_of_range_share = present <= 0 ? 0 : outside / present;
-    if (!prep) prep = refNums;
+    out.out_of_range_share = present <= 0 ? 0 : r.outside / present;
+    drift = () => {
+      if (r.refusal) throw refusalError(r.refusal);
+      return r.drift!;
+    };
+  } else if (kind === 'numerical') {
+    // A reference prepared as category counts for a numerical column: the stats library refuses it.
+    out.missing_share = cur.length === 0 ? 0 : missingCount(cur) / cur.length;
+    drift = () => columnDrift(name, prep!, numericView(cur).numbers, config);
+  } else {
+    // Counting the categories also counts the missing cells (the same definition).
+    let counts: CategoryCounts | undefined;
+    try {
+      counts = countCategories(`current.${name}`, cur as ArrayLike<Category | null>);
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+    }
+    out.missing_share = cur.length === 0 ? 0 : (counts ? counts.dropped : missingCount(cur)) / cur.length;
+    drift = () => columnDrift(name, (prep ?? ref) as ColumnValues, counts ?? (cur as ColumnValues), config);
   }
   try {
-    const d = done ?? columnDrift(name, (prep ?? ref) as ColumnValues, curValues, { ...options.drift?.[name], kind });
+    const d = drift();
     Object.assign(out, columnDriftMetrics(d));
     if (d.categorical) {
       out.new_categories = d.categorical.newCategories.length;
@@ -219,17 +236,6 @@ function hasText(values: Cell[]): boolean {
 
 function isSorted(v: ColumnValues): v is ColumnValues & { sorted: Float64Array } {
   return typeof v === 'object' && v !== null && 'sorted' in v && (v as { sorted: unknown }).sorted instanceof Float64Array;
-}
-
-function extremes(values: Float64Array): [number, number] {
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return [lo, hi];
 }
 
 function isNumericTask(values: Float64Array | Cell[], options: ReportOptions): 'classification' | 'regression' {
