@@ -6,7 +6,7 @@ import { accessOf, type Access, type AnonymousMode, type Need, type TeamLink } f
 import type { AssessmentService } from './assessment.service.js';
 import { TESTS } from './ml-test-score.js';
 import {
-  AssessBody,
+  AssessQuery,
   AttestationBody,
   AttestationSchema,
   HistorySchema,
@@ -20,7 +20,7 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404
 const tags = ['assessment'];
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 1000 }) });
 const nameOf = (req: { params: unknown }) => (req.params as { name: string }).name;
-const storeOf = (req: { body: unknown }) => (req.body as { store?: boolean } | undefined)?.store;
+const storeOf = (req: { query: unknown }) => (req.query as { store?: boolean }).store;
 
 /** How the routes check a caller against a model's owner team (the registry's rule, org/ACCESS.md). */
 export interface ModelGuard {
@@ -48,7 +48,7 @@ export async function assessmentRoutes(app: FastifyInstance, deps: { assessment:
   }, async () => ({ tests: TESTS.map((t) => ({ id: t.id, section: t.section, name: t.name })) }));
 
   app.post('/api/v1/assessment/models/:name', {
-    schema: { tags, summary: "Score a model now and keep the scorecard (its ML Test Score, each test's evidence)", params: NameParams, body: Type.Optional(AssessBody), response: { 200: ScorecardSchema, ...errors } },
+    schema: { tags, summary: "Score a model now and keep the scorecard (its ML Test Score, each test's evidence)", params: NameParams, querystring: AssessQuery, response: { 200: ScorecardSchema, ...errors } },
   }, async (req) => assessment.assessModel(changeContext(req), nameOf(req), { store: storeOf(req) ?? true }));
 
   app.get('/api/v1/assessment/models/:name', {
@@ -64,7 +64,7 @@ export async function assessmentRoutes(app: FastifyInstance, deps: { assessment:
   }, async (req, reply) => reply.status(201).send(await assessment.attest(changeContext(req), nameOf(req), req.body as { testId: string; statement: string; artifactUri?: string | null })));
 
   app.post('/api/v1/assessment/organization', {
-    schema: { tags, summary: "Assess the organization's maturity now and keep the report (admins)", body: Type.Optional(AssessBody), response: { 200: OrgReportSchema, ...errors } },
+    schema: { tags, summary: "Assess the organization's maturity now and keep the report (admins)", querystring: AssessQuery, response: { 200: OrgReportSchema, ...errors } },
   }, async (req) => assessment.assessOrganization(changeContext(req), { store: storeOf(req) ?? true }));
 
   app.get('/api/v1/assessment/organization', {
@@ -72,7 +72,7 @@ export async function assessmentRoutes(app: FastifyInstance, deps: { assessment:
   }, async (req) => assessment.organizationReport(changeContext(req)));
 
   app.post('/api/v1/assessment/teams/:name', {
-    schema: { tags, summary: "Assess a team now (its models, skills, criteria) and keep the report (the team's members, admins)", params: NameParams, body: Type.Optional(AssessBody), response: { 200: OrgReportSchema, ...errors } },
+    schema: { tags, summary: "Assess a team now (its models, skills, criteria) and keep the report (the team's members, admins)", params: NameParams, querystring: AssessQuery, response: { 200: OrgReportSchema, ...errors } },
   }, async (req) => assessment.assessTeam(changeContext(req), nameOf(req), { store: storeOf(req) ?? true }));
 
   app.get('/api/v1/assessment/teams/:name', {

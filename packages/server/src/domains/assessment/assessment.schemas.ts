@@ -66,7 +66,7 @@ export const AttestationBody = Type.Object(
   },
   { additionalProperties: false },
 );
-export const AssessBody = Type.Object({ store: Type.Optional(Type.Boolean({ description: 'keep the result as a snapshot (default true)' })) }, { additionalProperties: false });
+export const AssessQuery = Type.Object({ store: Type.Optional(Type.Boolean({ description: 'keep the result as a snapshot (default true)' })) }, { additionalProperties: false });
 
 const answers: Record<string, ReturnType<typeof Type.Optional>> = {};
 for (const [k, options] of Object.entries(QUESTIONNAIRE_OPTIONS)) answers[k] = Type.Optional(Nullable(literals(options)));
