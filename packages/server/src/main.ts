@@ -62,13 +62,14 @@ import { PipelinesRepository, PipelinesService, createPipelineExecutor, pipeline
 import { registerWebUi } from './http/web-ui.js';
 import { ConfigAsCodeService, configRoutes, orgUserExists, platformConfigPorts } from './domains/config-as-code/index.js';
 import { CatalogService, catalogRoutes, platformCatalogSources } from './domains/catalog/index.js';
+import { AssessmentRepository, AssessmentService, assessmentMigrations, assessmentRoutes, platformEvidence } from './domains/assessment/index.js';
 import { anonymousDefault, registerAuth } from './http/auth.js';
 import type { DatasetVersion } from '@flywheel/contract';
 import { systemClock, type Clock } from './lib/clock.js';
 import { VERSION } from './version.js';
 
 /** Every domain's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS = [trackingMigrations, registryMigrations, datasetsMigrations, servingMigrations, monitoringMigrations, alertsMigrations, feedbackMigrations, orgMigrations, auditMigrations, projectsMigrations, policiesMigrations, pipelinesMigrations];
+export const MIGRATIONS = [trackingMigrations, registryMigrations, datasetsMigrations, servingMigrations, monitoringMigrations, alertsMigrations, feedbackMigrations, orgMigrations, auditMigrations, projectsMigrations, policiesMigrations, pipelinesMigrations, assessmentMigrations];
 
 export interface Platform {
   app: FastifyInstance;
@@ -93,6 +94,7 @@ export interface Platform {
     policies: PoliciesService;
     budgets: BudgetsService;
     pipelines: PipelinesService;
+    assessment: AssessmentService;
     config: ConfigAsCodeService;
     catalog: CatalogService;
   };
@@ -295,6 +297,12 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     teams: orgTeamEvidence(org, teams),
     monitoring: { hasMonitor: async (deployment) => (await monitors.list(deployment)).length > 0 },
   });
+  // Scorecards read every domain through its service (domains/assessment/assessment.evidence.ts).
+  const assessment = new AssessmentService({
+    repo: new AssessmentRepository(store.tables(), store.dialect),
+    clock,
+    evidence: platformEvidence({ registry, tracking, datasets, deployments, rollouts, monitors, alerts, actuals, pipelines, org, teams, projects, policies, budgets, audit }),
+  });
   // The organization as a document (flywheel apply/diff/export): an apply runs in one transaction.
   const configAsCode = new ConfigAsCodeService({
     read: { teams, userExists: orgUserExists(org), projects, policies, budgets },
@@ -351,6 +359,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     await app.register(async (scope) => auditRoutes(scope, { audit }));
     await app.register(async (scope) => policiesRoutes(scope, { policies, budgets }));
     await app.register(async (scope) => pipelinesRoutes(scope, { pipelines }));
+    await app.register(async (scope) => assessmentRoutes(scope, { assessment, models: registry, anonymous }));
     await app.register(async (scope) => configRoutes(scope, { config: configAsCode }));
     await app.register(async (scope) => catalogRoutes(scope, { catalog, anonymous, teamTree: () => registry.teamTree() }));
   }
@@ -383,7 +392,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     app,
     store,
     artifacts,
-    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, monitors, alerts, labeling, ab, org, teams, audit, projects, policies, budgets, pipelines, config: configAsCode, catalog },
+    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, monitors, alerts, labeling, ab, org, teams, audit, projects, policies, budgets, pipelines, config: configAsCode, catalog, assessment },
     logger,
     metrics,
     close() {
