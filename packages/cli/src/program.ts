@@ -16,6 +16,7 @@ import { pipelineCommand } from './pipeline.command.js';
 import { policyCommand } from './policy.command.js';
 import { applyCommand } from './apply.command.js';
 import { catalogCommand } from './catalog.command.js';
+import { postmortemCommand } from './postmortem.command.js';
 import { workerCommand } from './worker.command.js';
 
 const envOf = (flag: string) => CONFIG_SOURCES.find((s) => s.flag === flag)?.env;
@@ -131,6 +132,7 @@ Examples:
   policyCommand(program);
   applyCommand(program);
   catalogCommand(program);
+  postmortemCommand(program);
   workerCommand(program);
 
   return program;

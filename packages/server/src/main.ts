@@ -62,6 +62,7 @@ import { PipelinesRepository, PipelinesService, createPipelineExecutor, pipeline
 import { registerWebUi } from './http/web-ui.js';
 import { ConfigAsCodeService, configRoutes, orgUserExists, platformConfigPorts } from './domains/config-as-code/index.js';
 import { CatalogService, catalogRoutes, platformCatalogSources } from './domains/catalog/index.js';
+import { PostmortemsRepository, PostmortemsService, knowledgeMigrations, platformLinkTargets, postmortemsRoutes } from './domains/knowledge/index.js';
 import { AssessmentRepository, AssessmentService, assessmentMigrations, assessmentRoutes, platformEvidence } from './domains/assessment/index.js';
 import { anonymousDefault, registerAuth } from './http/auth.js';
 import type { DatasetVersion } from '@flywheel/contract';
@@ -69,7 +70,7 @@ import { systemClock, type Clock } from './lib/clock.js';
 import { VERSION } from './version.js';
 
 /** Every domain's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS = [trackingMigrations, registryMigrations, datasetsMigrations, servingMigrations, monitoringMigrations, alertsMigrations, feedbackMigrations, orgMigrations, auditMigrations, projectsMigrations, policiesMigrations, pipelinesMigrations, assessmentMigrations];
+export const MIGRATIONS = [trackingMigrations, registryMigrations, datasetsMigrations, servingMigrations, monitoringMigrations, alertsMigrations, feedbackMigrations, orgMigrations, auditMigrations, projectsMigrations, policiesMigrations, pipelinesMigrations, assessmentMigrations, knowledgeMigrations];
 
 export interface Platform {
   app: FastifyInstance;
@@ -97,6 +98,7 @@ export interface Platform {
     assessment: AssessmentService;
     config: ConfigAsCodeService;
     catalog: CatalogService;
+    postmortems: PostmortemsService;
   };
   logger: Logger;
   /** Prometheus metrics of this process (served at /metrics). */
@@ -311,6 +313,8 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   });
   // One search across the domains, each filtering by what the caller may read.
   const catalog = new CatalogService(platformCatalogSources({ registry, tracking, datasets, projects, deployments, pipelines }));
+  // Learn from failures, celebrate successes: postmortems linked to what they are about.
+  const postmortems = new PostmortemsService({ repo: new PostmortemsRepository(store.tables(), store.dialect), audit, clock, targets: platformLinkTargets({ projects, deployments, alerts, teams }) });
   // Other processes (cluster workers, gateways, the server that owns the store) change deployments:
   // re-read the ones whose revision moved. One pass at a time; a failed pass is retried next tick.
   let refreshTimer: NodeJS.Timeout | undefined;
@@ -362,6 +366,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     await app.register(async (scope) => assessmentRoutes(scope, { assessment, models: registry, anonymous }));
     await app.register(async (scope) => configRoutes(scope, { config: configAsCode }));
     await app.register(async (scope) => catalogRoutes(scope, { catalog, anonymous, teamTree: () => registry.teamTree() }));
+    await app.register(async (scope) => postmortemsRoutes(scope, { postmortems }));
   }
   const servingDeps = { deployments, predictions: { log: predictionLog, repo: predictionRepo, shadow: new ShadowRepository(store.tables(), store.dialect) }, metrics };
   // Own scope: the gateway answers in the Open Inference Protocol's and MLflow's error shapes.
@@ -392,7 +397,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     app,
     store,
     artifacts,
-    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, monitors, alerts, labeling, ab, org, teams, audit, projects, policies, budgets, pipelines, config: configAsCode, catalog, assessment },
+    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, monitors, alerts, labeling, ab, org, teams, audit, projects, policies, budgets, pipelines, config: configAsCode, catalog, postmortems, assessment },
     logger,
     metrics,
     close() {
