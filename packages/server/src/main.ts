@@ -41,6 +41,7 @@ import {
   MonitorScheduler,
   MonitorsRepository,
   MonitorsService,
+  DriftPool,
   PredictionsTableSource,
   WebhookNotifier,
   WebhooksService,
@@ -264,7 +265,9 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   const feedbackRepo = new FeedbackRepository(store.tables(), store.dialect);
   const feedback = new FeedbackService({ repo: feedbackRepo, clock });
   const ab = new AbService({ actuals, predictions: new PredictionsTableSource(store.db, store.dialect), feedback: feedbackRepo, clock });
-  const monitors = new MonitorsService({ repo: monitorsRepo, actuals, datasets, deployments, clock });
+  // Report columns on worker threads beside the evaluating one: none exist until a large window, and they stop when idle.
+  const driftPool = config.monitoring.driftThreads > 0 ? new DriftPool({ threads: config.monitoring.driftThreads }) : undefined;
+  const monitors = new MonitorsService({ repo: monitorsRepo, actuals, datasets, deployments, clock, driftPool });
   const monitorScheduler = new MonitorScheduler({ monitors, repo: monitorsRepo, clock, logger: logger.child({ domain: 'monitors' }) }, { intervalMs: config.monitoring.monitorIntervalMs });
   const alertsRepo = new AlertsRepository(store.tables(), store.dialect);
   const alerts = new AlertsService({
@@ -406,6 +409,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
         await pipelineExecutor.stop();
         await rolloutController.stop();
         await monitorScheduler.stop();
+        await driftPool?.close();
         await alertScheduler.stop();
         await app.close();
         await predictionLog.close();

@@ -63,6 +63,12 @@ export const ConfigSchema = Type.Object({
     monitorIntervalMs: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 60_000 }),
     /** How often (ms) due alert rules are evaluated and webhook deliveries sent. */
     alertIntervalMs: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 5000 }),
+    /**
+     * Worker threads computing monitor reports' numerical columns beside the evaluating thread
+     * (0 = inline). Started on the first large report, stopped after 30 s without one. Default:
+     * cores − 1, at most 4.
+     */
+    driftThreads: Type.Integer({ minimum: 0, maximum: 64 }),
   }),
   store: Type.Object({
     /** `sqlite:` (embedded default, file under dataDir), `sqlite:/path/file.db`, or `postgres://…` */
@@ -133,6 +139,7 @@ export interface ConfigOverrides {
   rolloutIntervalMs?: string | number | undefined;
   monitorIntervalMs?: string | number | undefined;
   alertIntervalMs?: string | number | undefined;
+  driftThreads?: string | number | undefined;
   anonymous?: string | undefined;
   trustProxy?: string | boolean | undefined;
   uiDir?: string | undefined;
@@ -178,6 +185,7 @@ export const CONFIG_SOURCES: { path: string; flag: string; env: string; descript
   { path: 'serving.rolloutIntervalMs', flag: '--rollout-interval-ms', env: 'FLYWHEEL_SERVING_ROLLOUT_INTERVAL_MS', description: 'ms between canary rollout steps/guardrail checks (default 5000)' },
   { path: 'monitoring.monitorIntervalMs', flag: '--monitor-interval-ms', env: 'FLYWHEEL_MONITOR_INTERVAL_MS', description: 'ms between looks for closed monitor windows to evaluate (default 60000)' },
   { path: 'monitoring.alertIntervalMs', flag: '--alert-interval-ms', env: 'FLYWHEEL_ALERT_INTERVAL_MS', description: 'ms between alert evaluations and webhook sends (default 5000)' },
+  { path: 'monitoring.driftThreads', flag: '--drift-threads', env: 'FLYWHEEL_DRIFT_THREADS', description: 'worker threads for monitor reports beside the evaluating one; 0 = inline (default: cores − 1, at most 4)' },
   { path: 'ui.dir', flag: '--ui-dir', env: 'FLYWHEEL_UI_DIR', description: 'folder of the built web UI served under /ui/ (default: packages/web/dist of this installation)' },
   { path: 'auth.anonymous', flag: '--anonymous', env: 'FLYWHEEL_ANONYMOUS', description: 'off|read|full: what callers without credentials may do (default full on loopback, off otherwise)' },
   { path: 'server.trustProxy', flag: '--trust-proxy', env: 'FLYWHEEL_TRUST_PROXY', description: 'true|false: trust X-Forwarded-* headers from a reverse proxy (default false)' },
@@ -257,6 +265,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     monitoring: {
       monitorIntervalMs: toNumber(pick(overrides.monitorIntervalMs, env.FLYWHEEL_MONITOR_INTERVAL_MS) as string | number | undefined),
       alertIntervalMs: toNumber(pick(overrides.alertIntervalMs, env.FLYWHEEL_ALERT_INTERVAL_MS) as string | number | undefined),
+      driftThreads: toNumber(pick(overrides.driftThreads, env.FLYWHEEL_DRIFT_THREADS) as string | number | undefined) ?? Math.min(4, Math.max(0, availableParallelism() - 1)),
     },
     store: {
       databaseUrl: pick(overrides.databaseUrl, env.FLYWHEEL_DATABASE_URL) ?? 'sqlite:',

@@ -142,7 +142,8 @@ for (const dialect of DIALECTS) {
     });
 
     test('a drifted feature: drift_detected on f0 only, with the statistics of the rows sent (drift on worker threads)', async (t) => {
-      const pool = new DriftPool(2);
+      // minCells 0: this small window goes to the threads too (a server keeps small reports inline)
+      const pool = new DriftPool({ threads: 2, minCells: 0 });
       const monitors = new MonitorsService({ repo, actuals: platform.services.actuals, datasets: platform.services.datasets, clock: systemClock, driftPool: pool });
       t.after(() => pool.close());
       // 600 rows from the reference's own distribution land near Evidently's 0.1 by chance: the unshifted features get 0.25.
@@ -157,6 +158,7 @@ for (const dialect of DIALECTS) {
         assert.ok(Math.abs((f0[k] as number) - v) <= 1e-9 * Math.max(1, v), `${k}: ${f0[k]} vs ${v}`);
       }
       assert.ok((f0.wasserstein_normed as number) > 2);
+      assert.equal(pool.starts, 1, 'the columns went to worker threads');
       for (const c of FEATURES.slice(1)) assert.equal(ev.overall!.columns[c]!.drift_detected, false, `${c}: ${JSON.stringify(ev.overall!.columns[c])}`);
       assert.equal(ev.overall!.dataset_drift.number_of_drifted_columns, 1);
       const pts = await repo.points({ monitorId: m.id, metric: 'drift_detected', variant: null, since: until, until: until + 1 });

@@ -7,7 +7,7 @@ import { ColumnBuilder, ROLE_COLUMNS } from './monitor-columns.js';
 import type { MonitorsRepository } from './monitors.repository.js';
 import type { MonitorRow } from './monitors.tables.js';
 import { parseRange, validateMonitorConfig, type MonitorConfig } from './monitors.validation.js';
-import { sortedSample, type ColumnValues } from './stats/index.js';
+import { countCategories, sortedSample, type Category, type ColumnValues } from './stats/index.js';
 import { numericView } from './report/table.js';
 import { buildReport, buildReportParallel, type DriftPool, tableFromCsv, tableFromObjects, type MonitorReport, type ReportOptions, type ReportTable } from './report/index.js';
 
@@ -209,12 +209,23 @@ export class MonitorsService {
   }
 }
 
-/** The reference's all-number columns sorted once, reused by every window (the stats accept a SortedSample). */
+/**
+ * The reference's all-number columns sorted once and its text columns counted once, reused by every
+ * window (the stats accept a SortedSample or CategoryCounts); the reference never changes within a
+ * monitor revision.
+ */
 function prepare(table: ReportTable): Record<string, ColumnValues> {
   const out: Record<string, ColumnValues> = {};
   for (const [name, col] of Object.entries(table.columns)) {
     const { numbers, typeViolations } = numericView(col);
-    if (typeViolations > 0) continue;
+    if (typeViolations > 0) {
+      try {
+        out[name] = countCategories(`reference.${name}`, col as ArrayLike<Category | null>);
+      } catch {
+        // no value at all: the report warns about the column
+      }
+      continue;
+    }
     try {
       out[name] = sortedSample(`reference.${name}`, numbers);
     } catch {
