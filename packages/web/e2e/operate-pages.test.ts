@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS } from '../../server/src/test-support/platform.js';
 import { closeBrowser, openSession, startUiServer, type UiServer } from './harness.js';
-import { seedDeployment, sendTraffic } from './operate-seed.js';
+import { seedDeployment, seedMonitor, sendTraffic } from './operate-seed.js';
 
 after(closeBrowser);
 
@@ -63,6 +63,71 @@ for (const dialect of DIALECTS) {
       await s.page.getByText('Revision 3 ·').waitFor();
       const rolled = await server.platform.services.deployments.get('churn-live');
       assert.deepEqual(Object.fromEntries(rolled.config.variants.map((v) => [v.name, v.weight])), { a: 50, b: 50 });
+      await s.close();
+    });
+
+    test('labeling queue: sample predictions, label one with the number keys, skip one with S; the label is stored as the actual', async () => {
+      const s = await openSession(server);
+      await s.page.goto('/ui/monitoring/labeling');
+      await s.page.getByRole('link', { name: 'churn-live' }).click();
+      await s.page.getByRole('heading', { name: 'Labeling: churn-live' }).waitFor();
+      await s.page.getByLabel('Strategy').selectOption('random');
+      await s.page.getByLabel('Share of predictions').fill('1');
+      await s.page.getByRole('button', { name: 'Save policy and sample now' }).click();
+      await s.page.getByRole('status').filter({ hasText: /queued \d+ new items/ }).waitFor();
+      await s.page.waitForFunction(() => Number(document.querySelector('[data-testid="queue-pending"]')?.textContent) >= 12);
+
+      await s.page.getByLabel('Reviewer name').fill('rita');
+      await s.page.getByRole('button', { name: 'Start reviewing as rita' }).click();
+      const first = s.page.locator('article.ops-item');
+      await first.waitFor();
+      const itemId = Number((await first.getAttribute('aria-label'))!.replace('Item ', ''));
+      const item = await server.platform.services.labeling.get(itemId);
+      assert.equal(item.state, 'claimed');
+      assert.equal(item.claimedBy, 'rita');
+      await s.shot(`labeling-${dialect}`);
+
+      await s.page.keyboard.press('2');
+      await s.page.getByRole('status').filter({ hasText: `Labeled item ${itemId} as 1.` }).waitFor();
+      const actual = await server.platform.app.inject({ method: 'GET', url: `/api/v1/actuals/${encodeURIComponent(item.inferenceId)}` });
+      assert.equal(actual.statusCode, 200, actual.body);
+      assert.equal((actual.json() as { value: unknown }).value, 1);
+      assert.equal((await server.platform.services.labeling.get(itemId)).state, 'labeled');
+
+      // The next item loaded by itself; S skips it.
+      await s.page.locator(`article.ops-item:not([aria-label="Item ${itemId}"])`).waitFor();
+      const secondId = Number((await s.page.locator('article.ops-item').getAttribute('aria-label'))!.replace('Item ', ''));
+      await s.page.keyboard.press('s');
+      await s.page.getByRole('status').filter({ hasText: `Skipped item ${secondId}.` }).waitFor();
+      assert.equal((await server.platform.services.labeling.get(secondId)).state, 'skipped');
+      await s.page.getByRole('button', { name: 'Refresh' }).click();
+      await s.page.waitForFunction(() => document.querySelector('[data-testid="queue-labeled"]')?.textContent === '1');
+      await s.close();
+    });
+
+    test("monitoring: a monitor's page shows quality per variant, drift per feature with its test and decision, histograms, fairness", async () => {
+      const m = await seedMonitor(server);
+      const s = await openSession(server);
+      await s.page.goto('/ui/monitoring');
+      await s.page.getByRole('link', { name: 'churn drift' }).click();
+      await s.page.getByRole('heading', { name: 'churn drift', level: 1 }).waitFor();
+      const f0 = s.page.locator('.ops-drift-table tbody tr', { has: s.page.getByRole('button', { name: 'f0', exact: true }) });
+      await f0.waitFor();
+      assert.match(await f0.innerText(), /Kolmogorov–Smirnov[\s\S]*drift/);
+      const f1 = s.page.locator('.ops-drift-table tbody tr', { has: s.page.getByRole('button', { name: 'f1', exact: true }) });
+      assert.match(await f1.innerText(), /no drift/);
+      const f9 = s.page.locator('.ops-drift-table tbody tr', { has: s.page.getByRole('button', { name: 'f9', exact: true }) });
+      assert.match(await f9.innerText(), /chi-square/);
+      await s.page.getByRole('img', { name: /Histogram of f0/ }).locator('canvas').waitFor();
+      // One window so far: its figures per variant (a chart starts with the second window).
+      const accuracy = s.page.getByRole('table', { name: /accuracy per window and variant/ });
+      await accuracy.waitFor();
+      assert.match(await accuracy.innerText(), /all traffic[\s\S]*\ba\b[\s\S]*\bb\b/);
+      await s.page.getByRole('heading', { name: /Fairness per group of f9/ }).waitFor();
+      await s.page.locator('table', { hasText: 'Selection rate' }).locator('tbody tr').nth(1).waitFor();
+      const points = await server.platform.services.monitors.metrics(m.id, { metric: 'accuracy', column: null, variant: null, group: null, since: m.since, until: m.until + 1 });
+      assert.equal(points.length, 1);
+      await s.shot(`monitor-${dialect}`);
       await s.close();
     });
   });

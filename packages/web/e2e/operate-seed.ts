@@ -52,3 +52,39 @@ export async function sendTraffic(server: UiServer, requests: number, opts: { ro
   }
   return ids;
 }
+
+/**
+ * A reference dataset (`churn-train`, 400 rows of the features) and a monitor on `churn-live`
+ * with f9 as the sensitive attribute; then a window of traffic with f0 shifted, labeled, and
+ * evaluated so the monitor has quality, drift, data-quality and fairness points.
+ */
+export async function seedMonitor(server: UiServer): Promise<{ id: string; since: number; until: number }> {
+  const { platform } = server;
+  const rand = rng(42);
+  const row = () => Array.from({ length: 10 }, (_, i) => (i === 9 ? (rand() < 0.5 ? 0 : 1) : (rand() * 2 - 1) * 2));
+  const csv = [FEATURES.join(','), ...Array.from({ length: 400 }, () => row().join(','))].join('\n');
+  await platform.services.datasets.registerVersion({ name: 'churn-train', file: { buffer: Buffer.from(csv), filename: 'train.csv' } });
+  const monitor = await platform.services.monitors.create(
+    { deployment: 'churn-live', name: 'churn drift', reference: { dataset: 'churn-train', version: 1 }, window: '1h', inputs: { x: FEATURES }, score: { output: 'p' }, sensitive: 'f9' },
+    'seed',
+  );
+  const since = Date.now() - 1;
+  const sent: { id: string; rows: number[][] }[] = [];
+  for (let r = 0; r < 30; r++) {
+    const rows = Array.from({ length: 10 }, () => {
+      const x = row();
+      x[0] = x[0]! + 2.5;
+      return x;
+    });
+    const id = `mon-${r}`;
+    const res = await platform.app.inject({ method: 'POST', url: '/v2/models/churn-live/infer', payload: { id, inputs: [{ name: 'x', shape: [10, 10], datatype: 'FP32', data: rows }] } });
+    assert.equal(res.statusCode, 200, res.body);
+    sent.push({ id, rows });
+  }
+  // Ground truth: positive when f1 > 0 — a made-up outcome the models get partly right.
+  const res = await platform.app.inject({ method: 'POST', url: '/api/v1/actuals', payload: { actuals: sent.map((s) => ({ inferenceId: s.id, value: s.rows.map((r) => (r[1]! > 0 ? 1 : 0)) })) } });
+  assert.equal(res.statusCode, 200, res.body);
+  const until = Date.now() + 1;
+  await platform.services.monitors.evaluate(monitor.id, { since, until });
+  return { id: monitor.id, since, until };
+}

@@ -361,7 +361,7 @@ function RecentPredictions({ name, revision }: { name: string; revision: number 
         {({ predictions }) =>
           predictions.length === 0 ? (
             <Empty title="No predictions logged yet">
-              Send a request: <code>flywheel predict {name} --input rows.json</code>, or POST to <code>/v2/models/{name}/infer</code>.
+              Send a request: <code>flywheel predict {name} --file rows.csv</code>, or POST to <code>/v2/models/{name}/infer</code>.
             </Empty>
           ) : (
             <table className="simple ops-predictions">
