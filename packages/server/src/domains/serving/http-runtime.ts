@@ -74,7 +74,8 @@ async function readCapped(res: Response): Promise<string> {
   if (!res.body) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of res.body) {
+  // Typed as an async iterable: node:stream/web streams are (DOM typings, used by the UI tests, say otherwise).
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
     size += chunk.byteLength;
     if (size > MAX_UPSTREAM_BYTES) throw tooLarge();
     chunks.push(chunk);
