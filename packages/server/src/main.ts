@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config/index.js';
@@ -64,6 +65,7 @@ import { registerWebUi } from './http/web-ui.js';
 import { ConfigAsCodeService, configRoutes, orgUserExists, platformConfigPorts } from './domains/config-as-code/index.js';
 import { CatalogService, catalogRoutes, platformCatalogSources } from './domains/catalog/index.js';
 import { PostmortemsRepository, PostmortemsService, knowledgeMigrations, platformLinkTargets, postmortemsRoutes } from './domains/knowledge/index.js';
+import { SecretBox, loadOrCreateKeyFile } from './domains/monitoring/webhook-secret-box.js';
 import { AssessmentRepository, AssessmentService, assessmentMigrations, assessmentRoutes, platformEvidence } from './domains/assessment/index.js';
 import { anonymousDefault, registerAuth } from './http/auth.js';
 import type { DatasetVersion } from '@flywheel/contract';
@@ -283,8 +285,14 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
       }),
     ],
   });
-  const webhooks = new WebhooksService({ repo: alertsRepo, clock });
-  const alertScheduler = new AlertScheduler({ alerts, notifier: new WebhookNotifier({ repo: alertsRepo, clock }), clock, tickMs: config.monitoring.alertIntervalMs, onError: (err) => logger.warn({ err }, 'alert evaluation pass failed') });
+  // Webhook signing secrets are stored encrypted under the server key (FLYWHEEL_SECRET_KEY or <dataDir>/secret.key).
+  const secrets = new SecretBox(config.auth.secretKey ?? (await loadOrCreateKeyFile(join(config.dataDir, 'secret.key'))));
+  const webhooks = new WebhooksService({ repo: alertsRepo, clock, secrets });
+  if (!gateway) {
+    const sealed = await webhooks.encryptStoredSecrets();
+    if (sealed) logger.info({ webhooks: sealed }, 'webhook secrets encrypted at rest');
+  }
+  const alertScheduler = new AlertScheduler({ alerts, notifier: new WebhookNotifier({ repo: alertsRepo, clock, secrets }), clock, tickMs: config.monitoring.alertIntervalMs, onError: (err) => logger.warn({ err }, 'alert evaluation pass failed') });
   const labeling = new LabelingService({ repo: new LabelingRepository(store.tables(), store.dialect), predictions: new PredictionsTableSource(store.db, store.dialect), actuals, clock });
   // Servers that own the store evaluate monitors and alerts; several may: windows, rules and deliveries are claimed conditionally.
   if (!gateway) {

@@ -35,6 +35,12 @@ export const ConfigSchema = Type.Object({
      * a server reachable from the network is never open by accident.
      */
     anonymous: Type.Optional(Type.Union([Type.Literal('off'), Type.Literal('read'), Type.Literal('full')])),
+    /**
+     * The server key that encrypts stored secrets (webhook signing secrets), environment only.
+     * Unset: a random key kept in <dataDir>/secret.key (created on first start). Servers sharing
+     * one database must share the key.
+     */
+    secretKey: Type.Optional(Type.String({ minLength: 32, maxLength: 1024 })),
   }),
   serving: Type.Object({
     /** How often (ms) a cluster worker or gateway re-reads deployments changed by another process. */
@@ -187,6 +193,7 @@ export const CONFIG_SOURCES: { path: string; flag: string; env: string; descript
   { path: 'monitoring.alertIntervalMs', flag: '--alert-interval-ms', env: 'FLYWHEEL_ALERT_INTERVAL_MS', description: 'ms between alert evaluations and webhook sends (default 5000)' },
   { path: 'monitoring.driftThreads', flag: '--drift-threads', env: 'FLYWHEEL_DRIFT_THREADS', description: 'worker threads for monitor reports beside the evaluating one; 0 = inline (default: cores − 1, at most 4)' },
   { path: 'ui.dir', flag: '--ui-dir', env: 'FLYWHEEL_UI_DIR', description: 'folder of the built web UI served under /ui/ (default: packages/web/dist of this installation)' },
+  { path: 'auth.secretKey', flag: '', env: 'FLYWHEEL_SECRET_KEY', description: 'at least 32 characters that encrypt stored secrets (webhook signing secrets), environment only (default: a random key in <data-dir>/secret.key); servers sharing a database need the same key' },
   { path: 'auth.anonymous', flag: '--anonymous', env: 'FLYWHEEL_ANONYMOUS', description: 'off|read|full: what callers without credentials may do (default full on loopback, off otherwise)' },
   { path: 'server.trustProxy', flag: '--trust-proxy', env: 'FLYWHEEL_TRUST_PROXY', description: 'true|false: trust X-Forwarded-* headers from a reverse proxy (default false)' },
   { path: 'pipelines.executor', flag: '', env: 'FLYWHEEL_PIPELINES_EXECUTOR', description: 'local (default): pipeline steps run as child processes of the server; pgboss: queued in the shared PostgreSQL for flywheel worker processes' },
@@ -253,7 +260,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       trustProxy: toBoolean(pick(overrides.trustProxy, env.FLYWHEEL_TRUST_PROXY) as string | boolean | undefined),
     },
     ui: { dir: resolve(String(pick(overrides.uiDir, env.FLYWHEEL_UI_DIR) ?? DEFAULT_UI_DIR)) },
-    auth: { anonymous: pick(overrides.anonymous, env.FLYWHEEL_ANONYMOUS) },
+    auth: { anonymous: pick(overrides.anonymous, env.FLYWHEEL_ANONYMOUS), secretKey: pick(undefined, env.FLYWHEEL_SECRET_KEY) },
     serving: {
       refreshMs: toNumber(pick(overrides.refreshMs, env.FLYWHEEL_SERVING_REFRESH_MS) as string | number | undefined),
       batching: toBoolean(pick(overrides.batching, env.FLYWHEEL_SERVING_BATCHING) as string | boolean | undefined),

@@ -96,6 +96,11 @@ export class AlertsRepository {
   async updateWebhook(id: string, changes: Partial<Pick<WebhookRow, 'url' | 'secret' | 'enabled' | 'updated_at'>>): Promise<void> {
     await this.db.updateTable('webhooks').set(changes).where('id', '=', id).execute();
   }
+  /** Sets the stored secret only if it is still `from`; true when it was replaced. */
+  async replaceWebhookSecret(id: string, from: string, to: string): Promise<boolean> {
+    const r = await this.db.updateTable('webhooks').set({ secret: to }).where('id', '=', id).where('secret', '=', from).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
   async deleteWebhook(id: string): Promise<boolean> {
     const r = await this.db.deleteFrom('webhooks').where('id', '=', id).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;

@@ -1,5 +1,7 @@
+import { isDomainError } from '@flywheel/contract';
 import type { Clock } from '../../lib/clock.js';
 import type { AlertsRepository, DeliveryRow } from './alerts.repository.js';
+import type { SecretBox } from './webhook-secret-box.js';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './webhook-signature.js';
 
 export interface WebhookRetryPolicy {
@@ -35,7 +37,8 @@ export function backoffMs(attempts: number, p: Pick<WebhookRetryPolicy, 'baseDel
  */
 export class WebhookNotifier {
   private readonly policy: WebhookRetryPolicy;
-  constructor(private readonly deps: { repo: AlertsRepository; clock: Clock; fetch?: typeof fetch; policy?: Partial<WebhookRetryPolicy> }) {
+  /** `secrets` opens the stored (encrypted) signing secrets; without it they are used as stored. */
+  constructor(private readonly deps: { repo: AlertsRepository; clock: Clock; fetch?: typeof fetch; policy?: Partial<WebhookRetryPolicy>; secrets?: SecretBox | undefined }) {
     this.policy = { ...WEBHOOK_RETRY_DEFAULTS, ...deps.policy };
   }
 
@@ -66,12 +69,13 @@ export class WebhookNotifier {
       const type = (JSON.parse(d.payload) as { type?: string }).type ?? 'alert';
       const realStart = Date.now();
       try {
+        const secret = this.deps.secrets ? this.deps.secrets.open(hook.secret, hook.id) : hook.secret;
         const res = await (this.deps.fetch ?? fetch)(hook.url, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
             'user-agent': 'flywheel-webhooks/1',
-            [SIGNATURE_HEADER]: signWebhook(hook.secret, ts, d.payload),
+            [SIGNATURE_HEADER]: signWebhook(secret, ts, d.payload),
             [TIMESTAMP_HEADER]: String(ts),
             [DELIVERY_HEADER]: String(d.id),
             [EVENT_HEADER]: type,
@@ -85,7 +89,7 @@ export class WebhookNotifier {
         if (res.status < 200 || res.status >= 300) error = `the receiver answered ${res.status}`;
       } catch (e) {
         const cause = (e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message;
-        error = (e as Error).name === 'TimeoutError' ? `no answer within ${this.policy.timeoutMs} ms` : `could not connect: ${cause}`;
+        error = (e as Error).name === 'TimeoutError' ? `no answer within ${this.policy.timeoutMs} ms` : isDomainError(e) ? `not sent: ${e.message}` : `could not connect: ${cause}`;
       }
       await repo.insertAttempt({ delivery_id: d.id, attempt, ts: started, status_code: statusCode, error, duration_ms: Date.now() - realStart });
     }

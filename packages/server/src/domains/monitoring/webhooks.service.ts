@@ -3,6 +3,7 @@ import { DomainError } from '@flywheel/contract';
 import { isUniqueViolation } from '../../store/index.js';
 import type { Clock } from '../../lib/clock.js';
 import type { AlertsRepository, AttemptRow, DeliveryRow, WebhookRow } from './alerts.repository.js';
+import { SecretBox } from './webhook-secret-box.js';
 
 export interface Webhook {
   id: string;
@@ -51,7 +52,31 @@ function checkSecret(v: unknown): string {
 
 /** Registered webhook endpoints and the delivery outbox as the API shows them. */
 export class WebhooksService {
-  constructor(private readonly deps: { repo: AlertsRepository; clock: Clock }) {}
+  /**
+   * `secrets`: signing secrets are stored encrypted with it (main.ts always passes one); without
+   * it they are stored as given.
+   */
+  constructor(private readonly deps: { repo: AlertsRepository; clock: Clock; secrets?: SecretBox | undefined }) {}
+
+  private seal(secret: string, id: string): string {
+    return this.deps.secrets ? this.deps.secrets.seal(secret, id) : secret;
+  }
+
+  /**
+   * Encrypts the secrets of webhooks written before encryption (or without a key); returns how
+   * many. Each row is replaced only if it still holds the clear value read, so processes
+   * starting together do not encrypt one twice.
+   */
+  async encryptStoredSecrets(): Promise<number> {
+    const box = this.deps.secrets;
+    if (!box) return 0;
+    let n = 0;
+    for (const w of await this.deps.repo.listWebhooks()) {
+      if (SecretBox.isSealed(w.secret)) continue;
+      if (await this.deps.repo.replaceWebhookSecret(w.id, w.secret, box.seal(w.secret, w.id))) n++;
+    }
+    return n;
+  }
 
   /** Registers an endpoint. The secret (given or generated) is returned here only. */
   async create(body: { name?: unknown; url?: unknown; secret?: unknown; enabled?: unknown }): Promise<Webhook & { secret: string }> {
@@ -60,7 +85,8 @@ export class WebhooksService {
     const secret = body.secret === undefined ? `whsec_${randomBytes(24).toString('hex')}` : checkSecret(body.secret);
     if (body.enabled !== undefined && typeof body.enabled !== 'boolean') throw invalid('enabled must be a boolean');
     const now = this.deps.clock.now();
-    const row: WebhookRow = { id: `wh_${randomBytes(8).toString('hex')}`, name: body.name, url, secret, enabled: body.enabled === false ? 0 : 1, created_at: now, updated_at: now };
+    const id = `wh_${randomBytes(8).toString('hex')}`;
+    const row: WebhookRow = { id, name: body.name, url, secret: this.seal(secret, id), enabled: body.enabled === false ? 0 : 1, created_at: now, updated_at: now };
     try {
       await this.deps.repo.insertWebhook(row);
     } catch (e) {
@@ -88,7 +114,7 @@ export class WebhooksService {
     const w = await this.row(idOrName);
     const changes: Parameters<AlertsRepository['updateWebhook']>[1] = { updated_at: this.deps.clock.now() };
     if (body.url !== undefined) changes.url = checkUrl(body.url);
-    if (body.secret !== undefined) changes.secret = checkSecret(body.secret);
+    if (body.secret !== undefined) changes.secret = this.seal(checkSecret(body.secret), w.id);
     if (body.enabled !== undefined) {
       if (typeof body.enabled !== 'boolean') throw invalid('enabled must be a boolean');
       changes.enabled = body.enabled ? 1 : 0;
