@@ -14,6 +14,7 @@ import { projectCommand } from './project.command.js';
 import { auditCommand } from './audit.command.js';
 import { pipelineCommand } from './pipeline.command.js';
 import { policyCommand } from './policy.command.js';
+import { assessCommand } from './assess.command.js';
 import { applyCommand } from './apply.command.js';
 import { catalogCommand } from './catalog.command.js';
 import { postmortemCommand } from './postmortem.command.js';
@@ -130,6 +131,7 @@ Examples:
   auditCommand(program);
   pipelineCommand(program);
   policyCommand(program);
+  assessCommand(program);
   applyCommand(program);
   catalogCommand(program);
   postmortemCommand(program);
