@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS } from '../../server/src/test-support/platform.js';
 import { closeBrowser, openSession, startUiServer, type UiServer } from './harness.js';
-import { seedDeployment, seedMonitor, sendTraffic } from './operate-seed.js';
+import { seedDeployment, seedMonitor, seedOrganization, sendTraffic } from './operate-seed.js';
 
 after(closeBrowser);
 
@@ -13,6 +13,7 @@ for (const dialect of DIALECTS) {
       server = await startUiServer(dialect);
       await seedDeployment(server);
       await sendTraffic(server, 12, { prefix: 'warm' });
+      await seedOrganization(server);
     });
     after(() => server?.close());
 
@@ -128,6 +129,94 @@ for (const dialect of DIALECTS) {
       const points = await server.platform.services.monitors.metrics(m.id, { metric: 'accuracy', column: null, variant: null, group: null, since: m.since, until: m.until + 1 });
       assert.equal(points.length, 1);
       await s.shot(`monitor-${dialect}`);
+      await s.close();
+    });
+
+    test('organization: the projects board flags the overdue POC; a project whose gate passes moves, one whose gate fails lists the unmet conditions', async () => {
+      const s = await openSession(server);
+      await s.page.goto('/ui/org/projects');
+      const board = s.page.getByRole('list', { name: 'Projects by stage' });
+      await board.waitFor();
+      const poc = s.page.getByRole('listitem').filter({ has: s.page.getByRole('heading', { name: /^POC/ }) });
+      assert.match(await poc.innerText(), /legacy-poc\s*overdue/);
+      await s.shot(`projects-${dialect}`);
+
+      await s.page.getByRole('link', { name: 'churn-poc' }).click();
+      await s.page.getByRole('heading', { name: 'churn-poc', level: 1 }).waitFor();
+      await s.page.getByText('gate passes').waitFor();
+      assert.match(await s.page.locator('.org-checklist').innerText(), /business challenge stated[\s\S]*POC end date in the future/);
+      await s.page.getByRole('button', { name: 'Move to POC' }).click();
+      await s.page.getByRole('status').filter({ hasText: 'Moved to POC.' }).waitFor();
+      await s.page.getByRole('heading', { name: 'Gate: POC → Pilot' }).waitFor();
+      assert.equal((await server.platform.services.projects.get('churn-poc')).stage, 'poc');
+      assert.equal(await s.page.locator('.org-stages li[aria-current="step"]').innerText(), 'POC');
+      await s.shot(`project-${dialect}`);
+
+      s.allow(/\/api\/v1\/projects\/fraud-idea\/stage$/);
+      await s.page.goto('/ui/org/projects/fraud-idea');
+      await s.page.getByText(/condition\(s\) unmet/).waitFor();
+      await s.page.getByRole('button', { name: 'Move to POC' }).click();
+      const refusal = s.page.getByRole('alert', { name: 'Stage change refused' });
+      await refusal.waitFor();
+      const unmet = await refusal.locator('.org-unmet li').allInnerTexts();
+      assert.deepEqual(unmet.map((t) => t.split(':')[0]), ['business challenge stated', 'business value stated', 'success metric named', 'the data exists', 'POC end date in the future (time-boxed)']);
+      assert.match(unmet[0]!, /businessCase.businessChallenge is empty/);
+      assert.equal((await server.platform.services.projects.get('fraud-idea')).stage, 'idea');
+      await s.close();
+    });
+
+    test('organization: teams with skills, budgets, policies, catalog search, scorecards; the audit log shows the actions above and an intact chain', async () => {
+      const s = await openSession(server);
+      await s.page.goto('/ui/org/teams');
+      await s.page.getByRole('link', { name: 'ml-core' }).click();
+      const members = s.page.getByRole('table', { name: 'Members of ml-core' });
+      await members.waitFor();
+      assert.match(await members.innerText(), /Ada Lovelace[\s\S]*admin[\s\S]*data scientist[\s\S]*ml engineer/);
+      await s.shot(`teams-${dialect}`);
+
+      await s.page.getByRole('link', { name: 'Budgets and cost' }).click();
+      await s.page.getByRole('row', { name: /ml-core-monthly/ }).waitFor();
+      await s.page.getByLabel('Team').selectOption('ml-core');
+      await s.page.locator('.org-spend').waitFor();
+      await s.shot(`budgets-${dialect}`);
+
+      await s.page.getByRole('link', { name: 'Policies' }).click();
+      assert.match(await s.page.getByRole('row', { name: /champion-gate/ }).innerText(), /setting a model alias[\s\S]*alias champion[\s\S]*the model card is Approved/);
+
+      await s.page.getByRole('link', { name: 'Catalog search' }).click();
+      await s.page.getByLabel('Search the catalog').fill('churn');
+      await s.page.getByRole('status').filter({ hasText: /match/ }).waitFor();
+      const results = await s.page.locator('.org-results li').allInnerTexts();
+      assert.ok(results.some((r) => /project\s+churn-poc/.test(r)), results.join('\n'));
+      assert.ok(results.some((r) => /model\s+churn\b/.test(r)), results.join('\n'));
+      await s.page.getByRole('link', { name: 'churn-poc' }).click();
+      await s.page.getByRole('heading', { name: 'churn-poc', level: 1 }).waitFor();
+
+      await s.page.getByRole('link', { name: 'Scorecards' }).click();
+      await s.page.getByRole('heading', { name: 'Scorecards and maturity' }).waitFor();
+      await s.page.getByRole('button', { name: 'Assess now' }).click();
+      await s.page.getByRole('heading', { name: /^Maturity, assessed/ }).waitFor();
+      await s.page.getByRole('link', { name: 'churn', exact: true }).click();
+      await s.page.getByRole('heading', { name: 'Scorecard: churn' }).waitFor();
+      await s.page.getByRole('button', { name: 'Score now' }).click();
+      await s.page.getByRole('heading', { name: /^ML Test Score/ }).waitFor();
+      await s.shot(`scorecard-${dialect}`);
+
+      await s.page.getByRole('link', { name: 'Audit log' }).click();
+      await s.page.getByRole('status').filter({ hasText: 'chain intact' }).waitFor();
+      await s.page.getByLabel('Resource').fill('project:churn-poc');
+      await s.page.getByRole('button', { name: 'Filter' }).click();
+      await s.page.waitForURL(/resource=project%3Achurn-poc/);
+      const rows = s.page.locator('table.org-audit tbody tr');
+      await rows.first().waitFor();
+      const text = (await rows.allInnerTexts()).join('\n');
+      assert.match(text, /project\.stage\w*[\s\S]*project:churn-poc/);
+      assert.doesNotMatch(text, /fraud-idea/);
+      await s.page.getByRole('button', { name: 'Clear' }).click();
+      await s.page.getByLabel('Action').fill('deployment.*');
+      await s.page.getByRole('button', { name: 'Filter' }).click();
+      await s.page.locator('table.org-audit tbody tr', { hasText: 'deployment:churn-live' }).first().waitFor();
+      await s.shot(`audit-${dialect}`);
       await s.close();
     });
   });

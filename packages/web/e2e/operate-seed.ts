@@ -88,3 +88,34 @@ export async function seedMonitor(server: UiServer): Promise<{ id: string; since
   await platform.services.monitors.evaluate(monitor.id, { since, until });
   return { id: monitor.id, since, until };
 }
+
+const ROOT = { username: 'root', password: 'root password for the seed' };
+
+/** Calls the native API as the platform admin `root` (basic credentials); fails on a 4xx/5xx. */
+async function call(server: UiServer, method: 'POST' | 'PUT' | 'PATCH', url: string, payload: unknown): Promise<unknown> {
+  const authorization = `Basic ${Buffer.from(`${ROOT.username}:${ROOT.password}`).toString('base64')}`;
+  const res = await server.platform.app.inject({ method, url, payload: payload as Record<string, unknown>, headers: { authorization } });
+  assert.ok(res.statusCode < 300, `${method} ${url}: ${res.statusCode} ${res.body}`);
+  return res.body ? (res.json() as unknown) : undefined;
+}
+
+const DAY = 86_400_000;
+
+/**
+ * A team with a member and her skills, three projects (one whose POC gate passes, one whose does
+ * not, one POC past its end date), a budget and a policy.
+ */
+export async function seedOrganization(server: UiServer): Promise<void> {
+  await server.platform.services.org.bootstrapUser({ ...ROOT, isAdmin: true });
+  await call(server, 'POST', '/api/v1/users', { username: 'ada', password: 'correct horse battery', displayName: 'Ada Lovelace', skills: ['data_scientist', 'ml_engineer'] });
+  await call(server, 'POST', '/api/v1/teams', { name: 'ml-core', description: 'Core ML team' });
+  await call(server, 'PUT', '/api/v1/teams/ml-core/members/ada', { role: 'admin' });
+  const fullCase = { businessChallenge: 'Customers leave without warning', businessValue: 'Keep 2 % more customers', successMetric: 'retention', successTarget: 0.9, dataExists: true, dataLabeled: true };
+  await call(server, 'POST', '/api/v1/projects', { name: 'churn-poc', description: 'Predict churn a month ahead', ownerTeam: 'ml-core', businessCase: fullCase, pocEndDate: Date.now() + 30 * DAY });
+  await call(server, 'POST', '/api/v1/projects', { name: 'fraud-idea', description: 'Flag fraudulent claims', ownerTeam: 'ml-core' });
+  await call(server, 'POST', '/api/v1/projects', { name: 'legacy-poc', description: 'Old forecasting trial', ownerTeam: 'ml-core', businessCase: fullCase, pocEndDate: Date.now() + DAY });
+  await call(server, 'POST', '/api/v1/projects/legacy-poc/stage', { to: 'poc' });
+  await call(server, 'PATCH', '/api/v1/projects/legacy-poc', { pocEndDate: Date.now() - 3 * DAY });
+  await call(server, 'POST', '/api/v1/budgets', { name: 'ml-core-monthly', team: 'ml-core', amount: 500, period: 'month', enforce: false });
+  await call(server, 'POST', '/api/v1/policies', { name: 'champion-gate', action: 'model.alias_set', alias: 'champion', conditions: [{ type: 'model_card_approved' }] });
+}
