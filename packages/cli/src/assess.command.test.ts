@@ -36,7 +36,8 @@ for (const dialect of DIALECTS) {
       assert.match(text, /⚠ Lone superhero: carol alone trained, registered and deployed 'churn'/);
       assert.match(text, /monitor-3 Training and serving are not skewed\s+0\s+none/);
 
-      const json = JSON.parse((await run(['assess', 'model', 'fraud', '--json', '--url', url])).out);
+      const json = JSON.parse((await run(['assess', 'model', 'fraud', '--json', '--window-days', '7', '--url', url])).out);
+      assert.equal(json.recencyWindowDays, 7);
       assert.equal(json.model, 'fraud');
       assert.equal(json.sections.length, 4);
       assert.ok(json.final > 1);

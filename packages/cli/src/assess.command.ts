@@ -119,6 +119,7 @@ interface Opts {
   format?: string;
   output?: string;
   store?: boolean;
+  windowDays?: string;
 }
 
 function formatOf(opts: Opts): Format {
@@ -150,9 +151,10 @@ export function assessCommand(program: Command): void {
       .option('--json', 'print the report as JSON')
       .option('--format <format>', 'markdown or html (for leadership); default a readable report')
       .option('--output <file>', 'write the report to a file (format from --format or the extension)')
+      .option('--window-days <days>', 'recency window: automated evidence older than this earns 0.5 (default 30)')
       .option('--no-store', 'do not keep this assessment as a snapshot');
   const path = (kind: string, name?: string) => `/api/v1/assessment/${kind}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
-  const query = (opts: Opts) => ({ store: opts.store === false ? 'false' : undefined });
+  const query = (opts: Opts) => ({ store: opts.store === false ? 'false' : undefined, windowDays: opts.windowDays });
 
   common(assess.command('model <name>').description("Score a model now (ML Test Score, Breck et al. 2017): 28 tests, each with its evidence and what would raise it")).action(async (name: string, opts: Opts) => {
     const client = new ApiClient(opts.url);

@@ -114,6 +114,9 @@ for (const dialect of DIALECTS) {
       assert.equal(missing.status, 400);
       assert.match(missing.body.error.message, /statement/);
       assert.equal((await call('POST', '/api/v1/assessment/models/nope')).status, 404);
+      const window = await call('POST', '/api/v1/assessment/models/churn?windowDays=0&store=false');
+      assert.equal(window.status, 400);
+      assert.match(window.body.error.message, /windowDays/);
       // store:false kept no snapshot.
       assert.equal(ok(await call('GET', '/api/v1/assessment/models/churn')).history.length, 2);
     });

@@ -20,7 +20,10 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404
 const tags = ['assessment'];
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 1000 }) });
 const nameOf = (req: { params: unknown }) => (req.params as { name: string }).name;
-const storeOf = (req: { query: unknown }) => (req.query as { store?: boolean }).store;
+const assessOpts = (req: { query: unknown }) => {
+  const q = req.query as { store?: boolean; windowDays?: number };
+  return { store: q.store ?? true, windowDays: q.windowDays };
+};
 
 /** How the routes check a caller against a model's owner team (the registry's rule, org/ACCESS.md). */
 export interface ModelGuard {
@@ -49,7 +52,7 @@ export async function assessmentRoutes(app: FastifyInstance, deps: { assessment:
 
   app.post('/api/v1/assessment/models/:name', {
     schema: { tags, summary: "Score a model now and keep the scorecard (its ML Test Score, each test's evidence)", params: NameParams, querystring: AssessQuery, response: { 200: ScorecardSchema, ...errors } },
-  }, async (req) => assessment.assessModel(changeContext(req), nameOf(req), { store: storeOf(req) ?? true }));
+  }, async (req) => assessment.assessModel(changeContext(req), nameOf(req), assessOpts(req)));
 
   app.get('/api/v1/assessment/models/:name', {
     schema: { tags, summary: "A model's latest stored scorecard and the history of its scores (newest first)", params: NameParams, response: { 200: Type.Object({ latest: Type.Union([ScorecardSchema, Type.Null()]), history: HistorySchema }), ...errors } },
@@ -65,7 +68,7 @@ export async function assessmentRoutes(app: FastifyInstance, deps: { assessment:
 
   app.post('/api/v1/assessment/organization', {
     schema: { tags, summary: "Assess the organization's maturity now and keep the report (admins)", querystring: AssessQuery, response: { 200: OrgReportSchema, ...errors } },
-  }, async (req) => assessment.assessOrganization(changeContext(req), { store: storeOf(req) ?? true }));
+  }, async (req) => assessment.assessOrganization(changeContext(req), assessOpts(req)));
 
   app.get('/api/v1/assessment/organization', {
     schema: { tags, summary: "The organization's latest stored report and the history of its level (admins)", response: { 200: Type.Object({ latest: Type.Union([OrgReportSchema, Type.Null()]), history: HistorySchema }), ...errors } },
@@ -73,7 +76,7 @@ export async function assessmentRoutes(app: FastifyInstance, deps: { assessment:
 
   app.post('/api/v1/assessment/teams/:name', {
     schema: { tags, summary: "Assess a team now (its models, skills, criteria) and keep the report (the team's members, admins)", params: NameParams, querystring: AssessQuery, response: { 200: OrgReportSchema, ...errors } },
-  }, async (req) => assessment.assessTeam(changeContext(req), nameOf(req), { store: storeOf(req) ?? true }));
+  }, async (req) => assessment.assessTeam(changeContext(req), nameOf(req), assessOpts(req)));
 
   app.get('/api/v1/assessment/teams/:name', {
     schema: { tags, summary: "A team's latest stored report and its history", params: NameParams, response: { 200: Type.Object({ latest: Type.Union([OrgReportSchema, Type.Null()]), history: HistorySchema }), ...errors } },

@@ -66,7 +66,13 @@ export const AttestationBody = Type.Object(
   },
   { additionalProperties: false },
 );
-export const AssessQuery = Type.Object({ store: Type.Optional(Type.Boolean({ description: 'keep the result as a snapshot (default true)' })) }, { additionalProperties: false });
+export const AssessQuery = Type.Object(
+  {
+    store: Type.Optional(Type.Boolean({ description: 'keep the result as a snapshot (default true)' })),
+    windowDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365, description: 'recency window for this assessment: older automated evidence earns 0.5 (default 30)' })),
+  },
+  { additionalProperties: false },
+);
 
 const answers: Record<string, ReturnType<typeof Type.Optional>> = {};
 for (const [k, options] of Object.entries(QUESTIONNAIRE_OPTIONS)) answers[k] = Type.Optional(Nullable(literals(options)));

@@ -72,10 +72,11 @@ export class AssessmentService {
   // ---- models ------------------------------------------------------------------------------
 
   /** Scores `name` now; stores the scorecard as a snapshot unless `store` is false. */
-  async assessModel(ctx: AssessmentContext, name: string, opts: { store?: boolean } = {}): Promise<ModelScorecard> {
+  async assessModel(ctx: AssessmentContext, name: string, opts: { store?: boolean | undefined; windowDays?: number | undefined } = {}): Promise<ModelScorecard> {
     const now = this.deps.clock.now();
-    const shared = await readShared(this.deps.evidence, now, this.windowMs);
-    const card = await this.scoreModel(name, shared, now);
+    const windowMs = this.window(opts.windowDays);
+    const shared = await readShared(this.deps.evidence, now, windowMs);
+    const card = await this.scoreModel(name, shared, now, windowMs);
     if (opts.store !== false) await this.deps.repo.insertSnapshot({ scope: 'model', subject: name, at: now, assessed_by: ctx.actor, score: card.final, report: JSON.stringify(card) });
     return card;
   }
@@ -134,13 +135,14 @@ export class AssessmentService {
   // ---- organization and teams ------------------------------------------------------------------
 
   /** The organization's maturity from every model, team and project; admins only. */
-  async assessOrganization(ctx: AssessmentContext, opts: { store?: boolean } = {}) {
+  async assessOrganization(ctx: AssessmentContext, opts: { store?: boolean | undefined; windowDays?: number | undefined } = {}) {
     this.requireAdmin(ctx.principal, "assess the organization's maturity");
     const now = this.deps.clock.now();
+    const windowMs = this.window(opts.windowDays);
     const ev = this.deps.evidence;
-    const shared = await readShared(ev, now, this.windowMs);
+    const shared = await readShared(ev, now, windowMs);
     const teams = await ev.org.teams();
-    const models = await this.summaries((await ev.registry.models()).slice(0, ASSESSMENT_DEFAULTS.maxModels), shared, teams, now);
+    const models = await this.summaries((await ev.registry.models()).slice(0, ASSESSMENT_DEFAULTS.maxModels), shared, teams, now, windowMs);
     const questionnaire = (await this.questionnaire('organization', '')).answers;
     const input: OrgInput = {
       teams,
@@ -154,7 +156,7 @@ export class AssessmentService {
       automatedResponses: shared.alertRules.filter((a) => a.enabled && a.action !== null).length,
       questionnaire,
     };
-    const report = buildOrgReport('organization', '', now, this.windowMs, input);
+    const report = buildOrgReport('organization', '', now, windowMs, input);
     if (opts.store !== false) await this.deps.repo.insertSnapshot({ scope: 'organization', subject: '', at: now, assessed_by: ctx.actor, score: LEVEL_INDEX[report.maturity.level], report: JSON.stringify(report) });
     return report;
   }
@@ -165,15 +167,16 @@ export class AssessmentService {
   }
 
   /** One team: its models' scores, skills coverage, its own maturity criteria and Star Model review; members and admins. */
-  async assessTeam(ctx: AssessmentContext, name: string, opts: { store?: boolean } = {}) {
+  async assessTeam(ctx: AssessmentContext, name: string, opts: { store?: boolean | undefined; windowDays?: number | undefined } = {}) {
     const team = await this.requireTeam(name);
     this.requireTeamRole(ctx.principal, name, ['admin', 'maintainer', 'member', 'viewer'], `assess team '${name}'`);
     const now = this.deps.clock.now();
+    const windowMs = this.window(opts.windowDays);
     const ev = this.deps.evidence;
-    const shared = await readShared(ev, now, this.windowMs);
+    const shared = await readShared(ev, now, windowMs);
     const teams = await ev.org.teams();
     const owned = (await ev.registry.models()).filter((m) => m.ownerTeam === name).slice(0, ASSESSMENT_DEFAULTS.maxModels);
-    const models = await this.summaries(owned, shared, teams, now);
+    const models = await this.summaries(owned, shared, teams, now, windowMs);
     const projects = shared.projects.filter((p) => p.ownerTeam === name);
     const input: OrgInput = {
       teams: [team],
@@ -187,7 +190,7 @@ export class AssessmentService {
       automatedResponses: shared.alertRules.filter((a) => a.enabled && a.action !== null && models.some((m) => m.deployed && shared.deployments.some((d) => d.name === a.deployment && d.variants.some((v) => v.model === m.name)))).length,
       questionnaire: (await this.questionnaire('team', name)).answers,
     };
-    const base = buildOrgReport('team', name, now, this.windowMs, input);
+    const base = buildOrgReport('team', name, now, windowMs, input);
     const report = { ...base, coverage: skillsCoverage(team, projects.map((p) => p.name)) };
     const mean = models.length ? models.reduce((s, m) => s + m.final, 0) / models.length : 0;
     if (opts.store !== false) await this.deps.repo.insertSnapshot({ scope: 'team', subject: name, at: now, assessed_by: ctx.actor, score: mean, report: JSON.stringify(report) });
@@ -202,10 +205,17 @@ export class AssessmentService {
 
   // ---- internals -------------------------------------------------------------------------------
 
-  private async scoreModel(name: string, shared: SharedEvidence, now: number): Promise<ModelScorecard> {
+  /** The recency window of one assessment: `days` when given (1 to 365), else the configured one. */
+  private window(days: number | undefined): number {
+    if (days === undefined) return this.windowMs;
+    if (!Number.isInteger(days) || days < 1 || days > 365) throw invalid('windowDays must be a whole number of days from 1 to 365', 'windowDays');
+    return days * DAY;
+  }
+
+  private async scoreModel(name: string, shared: SharedEvidence, now: number, windowMs: number): Promise<ModelScorecard> {
     const model = await this.requireModel(name);
     const attestations = (await this.deps.repo.attestations(name)).map(toAttestation);
-    const facts = await gatherModelFacts(this.deps.evidence, model, shared, attestations, now, this.windowMs);
+    const facts = await gatherModelFacts(this.deps.evidence, model, shared, attestations, now, windowMs);
     return this.scorecard(facts);
   }
 
@@ -227,10 +237,10 @@ export class AssessmentService {
     };
   }
 
-  private async summaries(models: Awaited<ReturnType<AssessmentEvidence['registry']['models']>>, shared: SharedEvidence, teams: TeamRecord[], now: number): Promise<ModelSummary[]> {
+  private async summaries(models: Awaited<ReturnType<AssessmentEvidence['registry']['models']>>, shared: SharedEvidence, teams: TeamRecord[], now: number, windowMs: number): Promise<ModelSummary[]> {
     const out: ModelSummary[] = [];
     for (const m of models) {
-      const facts = await gatherModelFacts(this.deps.evidence, m, shared, (await this.deps.repo.attestations(m.name)).map(toAttestation), now, this.windowMs);
+      const facts = await gatherModelFacts(this.deps.evidence, m, shared, (await this.deps.repo.attestations(m.name)).map(toAttestation), now, windowMs);
       const card = this.scorecard(facts);
       const deployers = card.loneSuperhero.deployers;
       out.push({
