@@ -145,11 +145,13 @@ for (const dialect of DIALECTS) {
       await s.page.getByRole('heading', { name: 'churn-poc', level: 1 }).waitFor();
       await s.page.getByText('gate passes').waitFor();
       assert.match(await s.page.locator('.org-checklist').innerText(), /business challenge stated[\s\S]*POC end date in the future/);
+      await s.page.getByLabel('Reason (optional)').fill('kick-off');
       await s.page.getByRole('button', { name: 'Move to POC' }).click();
       await s.page.getByRole('status').filter({ hasText: 'Moved to POC.' }).waitFor();
       await s.page.getByRole('heading', { name: 'Gate: POC → Pilot' }).waitFor();
       assert.equal((await server.platform.services.projects.get('churn-poc')).stage, 'poc');
       assert.equal(await s.page.locator('.org-stages li[aria-current="step"]').innerText(), 'POC');
+      assert.equal((await server.platform.services.projects.history('churn-poc'))[0]!.reason, 'kick-off');
       await s.shot(`project-${dialect}`);
 
       s.allow(/\/api\/v1\/projects\/fraud-idea\/stage$/);
@@ -215,8 +217,28 @@ for (const dialect of DIALECTS) {
       await s.page.getByRole('button', { name: 'Clear' }).click();
       await s.page.getByLabel('Action').fill('deployment.*');
       await s.page.getByRole('button', { name: 'Filter' }).click();
-      await s.page.locator('table.org-audit tbody tr', { hasText: 'deployment:churn-live' }).first().waitFor();
+      // The traffic change made in the first test, shown as what changed.
+      const updated = s.page.locator('table.org-audit tbody tr', { hasText: 'deployment.updated' }).first();
+      await updated.waitFor();
+      assert.match(await updated.innerText(), /config\.variants\[0\]\.weight: 50 → 80[\s\S]*config\.variants\[1\]\.weight: 50 → 20/);
       await s.shot(`audit-${dialect}`);
+      await s.close();
+    });
+
+    test('a signed-in user who is not a platform admin sees the audit log as not available to them, not as an error', async () => {
+      const s = await openSession(server);
+      s.allow(/\/api\/v1\/audit(\/verify)?(\?|$)/);
+      await s.page.goto('/ui/login');
+      await s.page.getByLabel('Username').fill('bob');
+      await s.page.getByLabel('Password').fill('bob has a long password');
+      await s.page.getByRole('button', { name: 'Log in' }).click();
+      await s.page.locator('.sidebar .who', { hasText: 'bob' }).waitFor();
+      await s.page.getByRole('link', { name: 'Audit log' }).click();
+      await s.page.getByRole('heading', { name: 'Not available to you' }).waitFor();
+      assert.equal(await s.page.getByRole('alert').count(), 0);
+      // The rest of the organization stays readable.
+      await s.page.getByRole('link', { name: 'Projects' }).click();
+      await s.page.getByRole('link', { name: 'churn-poc' }).waitFor();
       await s.close();
     });
   });

@@ -108,6 +108,7 @@ const DAY = 86_400_000;
 export async function seedOrganization(server: UiServer): Promise<void> {
   await server.platform.services.org.bootstrapUser({ ...ROOT, isAdmin: true });
   await call(server, 'POST', '/api/v1/users', { username: 'ada', password: 'correct horse battery', displayName: 'Ada Lovelace', skills: ['data_scientist', 'ml_engineer'] });
+  await call(server, 'POST', '/api/v1/users', { username: 'bob', password: 'bob has a long password', displayName: 'Bob', skills: ['product_owner'] });
   await call(server, 'POST', '/api/v1/teams', { name: 'ml-core', description: 'Core ML team' });
   await call(server, 'PUT', '/api/v1/teams/ml-core/members/ada', { role: 'admin' });
   const fullCase = { businessChallenge: 'Customers leave without warning', businessValue: 'Keep 2 % more customers', successMetric: 'retention', successTarget: 0.9, dataExists: true, dataLabeled: true };

@@ -18,6 +18,45 @@ const brief = (v: unknown) => {
   return s.length > 140 ? `${s.slice(0, 139)}…` : s;
 };
 
+type Change = { path: string; before: unknown; after: unknown };
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/** What a change changed: the paths whose values differ (config.variants[0].weight: 50 → 80), at most `limit`. */
+export function changedPaths(before: unknown, after: unknown, limit = 6, path = '', out: Change[] = []): Change[] {
+  if (out.length >= limit) return out;
+  if (isObj(before) && isObj(after) && Array.isArray(before) === Array.isArray(after)) {
+    const keys = Array.isArray(before) ? Array.from({ length: Math.max(before.length, (after as unknown as unknown[]).length) }, (_, i) => String(i)) : [...new Set([...Object.keys(before), ...Object.keys(after)])];
+    for (const k of keys) {
+      const p = Array.isArray(before) ? `${path}[${k}]` : path ? `${path}.${k}` : k;
+      changedPaths((before as Record<string, unknown>)[k], (after as Record<string, unknown>)[k], limit, p, out);
+    }
+    return out;
+  }
+  if (JSON.stringify(before) !== JSON.stringify(after)) out.push({ path: path || 'value', before, after });
+  return out;
+}
+
+function ChangeView({ before, after }: { before: unknown; after: unknown }) {
+  const has = (v: unknown) => v !== null && v !== undefined;
+  if (has(before) && has(after)) {
+    const diff = changedPaths(before, after, 7);
+    if (diff.length === 0) return <span className="muted">no difference</span>;
+    return (
+      <ul className="org-diff">
+        {diff.slice(0, 6).map((d) => (
+          <li key={d.path}>
+            <code>{d.path}</code>: {brief(d.before) || '—'} → {brief(d.after) || '—'}
+          </li>
+        ))}
+        {diff.length > 6 && <li className="muted">and more</li>}
+      </ul>
+    );
+  }
+  if (has(after)) return <><span className="muted">after </span><code>{brief(after)}</code></>;
+  if (has(before)) return <><span className="muted">before </span><code>{brief(before)}</code></>;
+  return null;
+}
+
 /** The audit log with filters (kept in the URL, so a filtered view can be shared) and the hash chain's verification. */
 export function AuditPage() {
   const [params, setParams] = useSearchParams();
@@ -152,18 +191,7 @@ export function AuditPage() {
                     </td>
                     <td>{e.team ?? <span className="muted">—</span>}</td>
                     <td className="org-change">
-                      {e.before !== null && e.before !== undefined && (
-                        <div>
-                          <span className="muted">before </span>
-                          <code>{brief(e.before)}</code>
-                        </div>
-                      )}
-                      {e.after !== null && e.after !== undefined && (
-                        <div>
-                          <span className="muted">after </span>
-                          <code>{brief(e.after)}</code>
-                        </div>
-                      )}
+                      <ChangeView before={e.before} after={e.after} />
                     </td>
                   </tr>
                 ))}

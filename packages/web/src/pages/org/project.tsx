@@ -154,6 +154,7 @@ function Gate({ project, onMoved }: { project: Project; onMoved: () => void }) {
   const [busy, setBusy] = useState(false);
   const [refusal, setRefusal] = useState<{ message: string; conditions: GateCondition[] } | null>(null);
   const [moved, setMoved] = useState<string | null>(null);
+  const [reason, setReason] = useState('');
   if (!to)
     return (
       <Panel title="Stage gate">
@@ -165,8 +166,9 @@ function Gate({ project, onMoved }: { project: Project; onMoved: () => void }) {
     setRefusal(null);
     setMoved(null);
     try {
-      const r = await api.post<{ project: Project }>(`/api/v1/projects/${encodeURIComponent(project.name)}/stage`, { to });
+      const r = await api.post<{ project: Project }>(`/api/v1/projects/${encodeURIComponent(project.name)}/stage`, reason.trim() ? { to, reason: reason.trim() } : { to });
       setMoved(`Moved to ${STAGE_LABEL[r.project.stage]}.`);
+      setReason('');
       onMoved();
     } catch (e) {
       const details = e instanceof ApiError ? (e.details as { checklist?: Checklist } | undefined) : undefined;
@@ -181,9 +183,15 @@ function Gate({ project, onMoved }: { project: Project; onMoved: () => void }) {
       title={`Gate: ${STAGE_LABEL[project.stage]} → ${STAGE_LABEL[to]}`}
       actions={
         canWrite ? (
-          <button type="button" className="primary" disabled={busy} onClick={() => void move()}>
-            {busy ? 'Moving…' : `Move to ${STAGE_LABEL[to]}`}
-          </button>
+          <form className="inline" onSubmit={(e) => { e.preventDefault(); void move(); }}>
+            <label className="org-reason">
+              Reason (optional)
+              <input value={reason} maxLength={2000} onChange={(e) => setReason(e.target.value)} placeholder="kick-off, review passed…" />
+            </label>
+            <button type="submit" className="primary" disabled={busy}>
+              {busy ? 'Moving…' : `Move to ${STAGE_LABEL[to]}`}
+            </button>
+          </form>
         ) : (
           <span className="muted">Log in to move the project.</span>
         )
