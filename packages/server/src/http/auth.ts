@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, isDomainError } from '@flywheel/contract';
 import { readCookie, SESSION_COOKIE, type OrgService, type Principal } from '../domains/org/index.js';
@@ -83,7 +84,7 @@ export class CallerResolver {
     this.clock = opts.clock ?? systemClock;
   }
 
-  async resolve(req: FastifyRequest): Promise<Resolution> {
+  async resolve(req: CallerRequest): Promise<Resolution> {
     const header = req.headers.authorization;
     if (header !== undefined && header !== '') {
       const sp = header.indexOf(' ');
@@ -93,7 +94,8 @@ export class CallerResolver {
       if (scheme === 'basic') return this.basicAuth(value, req.ip);
       return { kind: 'refused', message: `Unsupported Authorization scheme '${scheme.slice(0, 20)}': use Bearer <API token> or Basic.` };
     }
-    const cookie = readCookie(req, SESSION_COOKIE);
+    // readCookie reads only the headers, which a raw request has too.
+    const cookie = readCookie(req as FastifyRequest, SESSION_COOKIE);
     if (cookie) {
       const userId = await this.org.resolveSession(cookie);
       const principal = userId === undefined ? undefined : await this.org.principal(userId);
@@ -157,10 +159,18 @@ export class CallerResolver {
   }
 }
 
+/** What the auth gate reads of a request: a FastifyRequest, or a raw node:http request (inference fast path). */
+export interface CallerRequest {
+  method?: string | undefined;
+  url?: string | undefined;
+  headers: IncomingHttpHeaders;
+  ip: string;
+}
+
 /** True when `req` only reads: GET/HEAD/OPTIONS, or one of the search POSTs. */
-export function isReadRequest(req: FastifyRequest): boolean {
+export function isReadRequest(req: Pick<CallerRequest, 'method' | 'url'>): boolean {
   if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return true;
-  return req.method === 'POST' && READ_ONLY_POST.test(req.url.split('?')[0] ?? '');
+  return req.method === 'POST' && READ_ONLY_POST.test((req.url ?? '').split('?')[0] ?? '');
 }
 
 function unauthenticated(req: FastifyRequest, reply: FastifyReply, message: string, status: 401 | 429 = 401) {
@@ -186,28 +196,68 @@ function unauthenticated(req: FastifyRequest, reply: FastifyReply, message: stri
  */
 export function registerAuth(app: FastifyInstance, opts: AuthOptions): CallerResolver {
   const resolver = new CallerResolver(opts.org, { basicCacheTtlMs: opts.basicCacheTtlMs, basicCacheSize: opts.basicCacheSize, clock: opts.clock });
+  const gate = new AuthGate(resolver, opts.anonymous);
+  gates.set(app.server, gate);
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0] ?? '';
     if (PUBLIC_PATHS.has(path) || isWebUiPath(path)) return;
-    const r = await resolver.resolve(req);
-    if (r.kind === 'user') {
-      req.principal = r.principal;
+    const a = await gate.admit(req);
+    if (a.ok) {
+      if (a.principal) req.principal = a.principal;
       return;
     }
     // The UI's first question (who am I?) is answered to anyone: anonymous is an answer, not an error.
     if (path === SESSION_PATH) return;
-    if (r.kind === 'refused') return unauthenticated(req, reply, r.message, r.status);
-    if (opts.anonymous === 'full' || (opts.anonymous === 'read' && isReadRequest(req))) return;
-    const how = 'send an API token (Authorization: Bearer fw_…, or MLFLOW_TRACKING_TOKEN), basic credentials (MLFLOW_TRACKING_USERNAME/PASSWORD), or log in at POST /api/v1/auth/login';
-    const message = r.staleSession
-      ? 'Your session has expired; log in again.'
-      : opts.anonymous === 'read'
-        ? `Authentication required to change anything on this server: ${how}.`
-        : `Authentication required: ${how}.`;
-    return unauthenticated(req, reply, message);
+    return unauthenticated(req, reply, a.message, a.status);
   });
   return resolver;
+}
+
+/** The gate's decision for one request: admitted (with the caller, null when anonymous) or refused. */
+export type Admission = { ok: true; principal: Principal | null } | { ok: false; message: string; status: 401 | 429 };
+
+const ANONYMOUS: Admission = { ok: true, principal: null };
+
+/**
+ * Who may call, decided once for the Fastify hook and for request paths that run before Fastify's
+ * routing (the inference fast path): both call `admit`, so a caller is checked the same way on either.
+ */
+export class AuthGate {
+  constructor(
+    readonly resolver: CallerResolver,
+    readonly anonymous: AnonymousAccess,
+  ) {}
+
+  /** A request without credentials (no Authorization, no cookie): decided without a promise. */
+  admitAnonymous(req: Pick<CallerRequest, 'method' | 'url'>, staleSession = false): Admission {
+    if (this.anonymous === 'full' || (this.anonymous === 'read' && isReadRequest(req))) return ANONYMOUS;
+    const how = 'send an API token (Authorization: Bearer fw_…, or MLFLOW_TRACKING_TOKEN), basic credentials (MLFLOW_TRACKING_USERNAME/PASSWORD), or log in at POST /api/v1/auth/login';
+    const message = staleSession
+      ? 'Your session has expired; log in again.'
+      : this.anonymous === 'read'
+        ? `Authentication required to change anything on this server: ${how}.`
+        : `Authentication required: ${how}.`;
+    return { ok: false, message, status: 401 };
+  }
+
+  /** Resolves the caller's credentials, then applies the anonymous policy to a caller without any. */
+  async admit(req: CallerRequest): Promise<Admission> {
+    const h = req.headers;
+    if ((h.authorization === undefined || h.authorization === '') && h.cookie === undefined) return this.admitAnonymous(req);
+    const r = await this.resolver.resolve(req);
+    if (r.kind === 'refused') return { ok: false, message: r.message, status: r.status ?? 401 };
+    if (r.kind === 'user') return { ok: true, principal: r.principal };
+    return this.admitAnonymous(req, r.staleSession);
+  }
+}
+
+/** The gate registered on each server (keyed by the node:http server every scope of an app shares). */
+const gates = new WeakMap<object, AuthGate>();
+
+/** The auth gate `registerAuth` put on `app`'s server, if any: paths outside Fastify's hooks must apply it. */
+export function authGateOf(app: FastifyInstance): AuthGate | undefined {
+  return gates.get(app.server);
 }
 
 /** For routes: the caller, or UNAUTHENTICATED. */

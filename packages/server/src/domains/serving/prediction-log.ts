@@ -46,24 +46,39 @@ export interface GroupCommitOptions {
   maxQueue?: number;
   /** Entries per write transaction at most. Default 10k. */
   maxBatch?: number;
+  /**
+   * Batches handed to the repository before the first of them is committed (default: the
+   * repository's `concurrentBatches`, else 1). More
+   * suits a repository that queues writes and commits them in order (the writer thread): a batch
+   * then need not wait for the previous one's acknowledgement to travel back before it is sent.
+   */
+  maxInFlight?: number;
   /** Told about failed background writes (fast mode). */
   onError?: (err: unknown, lost: number) => void;
 }
 
 /**
- * Group commit over a {@link PredictionsRepository}: one writer at a time; whatever arrives while a
- * write runs is written together by the next one (one multi-row INSERT, one commit), so N
- * concurrent requests cost about as many commits as there are write round-trips in their span,
- * not N. An idle log starts a write on the next setImmediate, so a lone request waits for one commit.
+ * Group commit over a {@link PredictionsRepository}: what arrives while a write runs is written
+ * together by the next one (one multi-row INSERT, one commit), so N concurrent requests cost about
+ * as many commits as there are write round-trips in their span, not N. Writes start on the next
+ * setImmediate (everything that completes in this turn of the event loop joins them), at most
+ * `maxInFlight` at a time, so a lone request waits for one commit.
  */
 export class GroupCommitPredictionLog implements PredictionLog {
   readonly durability: Durability;
   private readonly maxQueue: number;
   private readonly maxBatch: number;
+  private readonly maxInFlight: number;
   private queue: Pending[] = [];
-  private running: Promise<void> | undefined;
+  private inFlight = 0;
+  private scheduled = false;
+  private idleWaiters: (() => void)[] = [];
   private closed = false;
   private readonly counters = { written: 0, dropped: 0, flushes: 0 };
+  private readonly sendNow = (): void => {
+    this.scheduled = false;
+    this.send();
+  };
 
   constructor(
     private readonly repo: PredictionsRepository,
@@ -72,6 +87,7 @@ export class GroupCommitPredictionLog implements PredictionLog {
     this.durability = opts.durability ?? 'sync';
     this.maxQueue = opts.maxQueue ?? 100_000;
     this.maxBatch = opts.maxBatch ?? 10_000;
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 1);
   }
 
   append(entry: PredictionEntry): Promise<void> {
@@ -94,11 +110,10 @@ export class GroupCommitPredictionLog implements PredictionLog {
     return { queued: this.queue.length, ...this.counters };
   }
 
-  async flush(): Promise<void> {
-    while (this.running || this.queue.length > 0) {
-      this.kick();
-      await this.running;
-    }
+  flush(): Promise<void> {
+    if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();
+    this.kick();
+    return new Promise<void>((r) => this.idleWaiters.push(r));
   }
 
   async close(): Promise<void> {
@@ -107,33 +122,55 @@ export class GroupCommitPredictionLog implements PredictionLog {
   }
 
   private kick(): void {
-    if (this.running) return;
-    this.running = (async () => {
-      // Let everything that completes in this turn of the event loop (other requests' model calls)
-      // join the first batch; costs no measurable latency to a lone request.
-      await new Promise<void>((r) => setImmediate(r));
-      while (this.queue.length > 0) {
-        const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
-        this.queue = this.queue.length <= this.maxBatch ? [] : this.queue.slice(this.maxBatch);
-        try {
-          await this.repo.insertBatch(batch.map((p) => p.entry));
-          this.counters.flushes++;
-          this.counters.written += batch.length;
-          for (const p of batch) p.resolve?.();
-        } catch (e) {
-          this.counters.flushes++;
-          if (this.durability === 'fast') {
-            this.counters.dropped += batch.length;
-            this.opts.onError?.(e, batch.length);
-          }
-          for (const p of batch) p.reject?.(e);
+    if (this.scheduled || this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    this.scheduled = true;
+    // Let everything that completes in this turn of the event loop (other requests' model calls)
+    // join the batch; costs no measurable latency to a lone request.
+    setImmediate(this.sendNow);
+  }
+
+  private send(): void {
+    if (this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
+    this.queue = this.queue.length <= this.maxBatch ? [] : this.queue.slice(this.maxBatch);
+    this.inFlight++;
+    const entries = new Array<PredictionEntry>(batch.length);
+    for (let i = 0; i < batch.length; i++) entries[i] = batch[i]!.entry;
+    let write: Promise<void>;
+    try {
+      write = this.repo.insertBatch(entries);
+    } catch (e) {
+      write = Promise.reject(e);
+    }
+    write.then(
+      () => {
+        this.counters.flushes++;
+        this.counters.written += batch.length;
+        for (const p of batch) p.resolve?.();
+        this.settled();
+      },
+      (e: unknown) => {
+        this.counters.flushes++;
+        if (this.durability === 'fast') {
+          this.counters.dropped += batch.length;
+          this.opts.onError?.(e, batch.length);
         }
-      }
-    })().finally(() => {
-      this.running = undefined;
-      // Appends that ran between the loop's last check and here found `running` still set.
-      if (this.queue.length > 0) this.kick();
-    });
+        for (const p of batch) p.reject?.(e);
+        this.settled();
+      },
+    );
+    // More to send (a full batch left some behind): the next one goes out now, up to maxInFlight.
+    if (this.queue.length > 0) this.send();
+  }
+
+  private settled(): void {
+    this.inFlight--;
+    if (this.queue.length > 0) this.kick();
+    else if (this.inFlight === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
   }
 }
 

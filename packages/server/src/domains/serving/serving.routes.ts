@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { DomainError, ErrorResponse, isDomainError, type TensorSpec } from '@flywheel/contract';
+import { DomainError, ErrorResponse, type TensorSpec } from '@flywheel/contract';
 import {
   HTTP_PROTOCOLS,
   INFERENCE_ID_HEADER,
@@ -11,14 +10,14 @@ import {
   type Deployment,
   type DeploymentsService,
   type LiveVariant,
-  type RoutingTable,
 } from './deployments.service.js';
 import { decodeOipRequest, encodeOipResponseText } from './oip-codec.js';
-import { decodeInvocations, encodeMlflowPredictions, tableToTensors, type InvocationTable } from './mlflow-invocations-codec.js';
-import { tableToColumnTensors, UpstreamError } from './http-runtime.js';
-import type { RunOptions, Tensor } from './model-runtime.js';
+import { decodeInvocations, encodeMlflowPredictions } from './mlflow-invocations-codec.js';
+import { inferenceIdFor, InferenceCore, mlflowErrorBody, oipErrorBody, pickVariant, statusOf, tensorsFor } from './inference.js';
+import { inferenceFastPath } from './inference-fast-path.js';
+import { setFrontDoor } from '../../http/app.js';
 import type { ServingObserver } from './observer.js';
-import { payloadJson, TRUNCATED_KEY, type PredictionLog } from './prediction-log.js';
+import { TRUNCATED_KEY, type PredictionLog } from './prediction-log.js';
 import type { PredictionRow, PredictionsRepository } from './predictions.repository.js';
 import { ShadowMirror } from './shadow.js';
 import { AgreementCounter, DEFAULT_AGREEMENT_TOLERANCE } from './shadow-agreement.js';
@@ -143,6 +142,12 @@ export interface ServingRoutesDeps {
   metrics?: ServingObserver | undefined;
   /** The shadow mirror (default: one with the default bounds, logging to `predictions.log`). Closed with the app. */
   shadows?: ShadowMirror | undefined;
+  /**
+   * Serve plain JSON inference requests on the raw node:http request ahead of Fastify's routing
+   * (`inference-fast-path.ts`; default true; only on apps built by createApp, only over a socket —
+   * `app.inject` always takes the routes).
+   */
+  fastPath?: boolean | undefined;
 }
 
 /** Pairs read per query when computing agreement, and at most per shadow per call. */
@@ -157,37 +162,8 @@ const oipTensorMeta = (s: TensorSpec) => ({
   shape: (s.shape ?? [-1]).map((d) => (typeof d === 'number' ? d : -1)),
 });
 
-const header = (req: FastifyRequest, name: string): string | undefined => {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-};
-
-/** A caller's table as the variant's model takes it; a model without a known signature (an MLflow server) gets the columns. */
-const tensorsFor = (table: InvocationTable, variant: LiveVariant): Record<string, Tensor> =>
-  variant.loaded.signature.inputs.length === 0 && variant.runtime === 'http' ? tableToColumnTensors(table) : tableToTensors(table, variant.loaded.signature.inputs);
-
-/** The variant for this request, from the explicit-variant header or the routing-key headers. */
-function pick(deployments: DeploymentsService, req: FastifyRequest, name: string): { table: RoutingTable; variant: LiveVariant } {
-  const explicit = header(req, VARIANT_HEADER);
-  const table = deployments.table(name);
-  let key: string | undefined;
-  for (const h of table.keyHeaders) {
-    key = header(req, h);
-    if (key !== undefined) break;
-  }
-  return deployments.route(name, { variant: explicit, key });
-}
-
 /** Who made a change: the authenticated user, else 'anonymous' (recorded with the revision and in the audit log). */
 const actorOf = (req: FastifyRequest): string => req.principal?.username ?? 'anonymous';
-
-function statusOf(error: FastifyError | Error): number {
-  if (isDomainError(error)) return error.status;
-  if (error instanceof UpstreamError) return error.status;
-  const fe = error as FastifyError;
-  if (fe.validation) return 400;
-  return fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 500;
-}
 
 /** What Fastify sends for an object: the infer route sends its JSON as text. */
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -202,16 +178,14 @@ const parentLogger = (logger: FastifyBaseLogger): FastifyBaseLogger => logger;
 function oipErrorHandler(error: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
   const status = statusOf(error);
   if (status >= 500) req.log.error({ err: error, reqId: req.id }, 'inference failed');
-  return reply.status(status).send({ error: status >= 500 && !isDomainError(error) && !(error instanceof UpstreamError) ? 'Internal error.' : error.message });
+  return reply.status(status).send(oipErrorBody(error, status));
 }
 
 /** MLflow scoring-server errors: `{"error_code": "BAD_REQUEST", "message": "…"}`. */
 function mlflowErrorHandler(error: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
   const status = statusOf(error);
   if (status >= 500) req.log.error({ err: error, reqId: req.id }, 'invocation failed');
-  const code = isDomainError(error) ? ({ 404: 'RESOURCE_DOES_NOT_EXIST', 400: 'BAD_REQUEST' } as Record<number, string>)[status] ?? error.code : status === 400 ? 'BAD_REQUEST' : 'INTERNAL_ERROR';
-  const shown = isDomainError(error) || error instanceof UpstreamError || status < 500;
-  return reply.status(status).send({ error_code: code, message: shown ? error.message : 'Internal error.' });
+  return reply.status(status).send(mlflowErrorBody(error, status));
 }
 
 /**
@@ -222,18 +196,20 @@ function mlflowErrorHandler(error: FastifyError | Error, req: FastifyRequest, re
 export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDeps): Promise<void> {
   const { deployments, predictions, metrics } = deps;
   const shadows = deps.shadows ?? new ShadowMirror({ deployments, log: predictions?.log, observer: metrics, logger: app.log });
-  // Before the prediction log closes (main closes the app first): queued shadow rows get written.
-  app.addHook('onClose', () => shadows.close());
 
-  /**
-   * A failed inference request, for metrics. Requests to a deployment that does not exist are
-   * not reported: their names come from callers, and a label per name would grow without bound.
-   */
+  const core = new InferenceCore(deployments, predictions?.log, metrics);
+  const door = deps.fastPath === false ? undefined : inferenceFastPath(app, { deployments, core, shadows, logger: app.log });
+  const fast = door !== undefined && setFrontDoor(app, door);
+  // Before the prediction log closes (main closes the app first): requests the fast path still
+  // holds are answered and logged (and mirrored), then queued shadow rows get written.
+  app.addHook('onClose', async () => {
+    if (fast && door) await door.drain();
+    await shadows.close();
+  });
+  /** A failed answer names its variant too: the caller (and a canary's operator) sees who failed. */
   const observeFailure = (name: string, variant: LiveVariant | undefined, e: unknown, reply: FastifyReply): void => {
-    // A failed answer names its variant too: the caller (and a canary's operator) sees who failed.
     if (variant) reply.header(VARIANT_HEADER, variant.name);
-    if (!metrics || (variant === undefined && deployments.isReady(name) === undefined)) return;
-    metrics.observe(name, variant?.name ?? '', statusOf(e as Error), reply.elapsedTime / 1000);
+    core.observeFailure(name, variant, e, reply.elapsedTime / 1000);
   };
 
   /**
@@ -241,45 +217,6 @@ export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDep
    * workers, gateway replicas): it is loaded on its first request. Served names cost a Map lookup.
    */
   const ensureLoaded = (name: string): Promise<unknown> | undefined => (deployments.isReady(name) === undefined ? deployments.tableOrLoad(name) : undefined);
-
-  /**
-   * Runs the model and logs the call (answered or failed) under `id`. In sync mode the reply waits
-   * for the commit (group-committed with concurrent requests); a failed log write fails the request,
-   * so nothing answered is missing from the log.
-   */
-  const runLogged = async (name: string, id: string, ts: number, variant: LiveVariant, inputs: Record<string, Tensor>, opts: RunOptions = {}): Promise<Record<string, Tensor>> => {
-    const t0 = process.hrtime.bigint();
-    let outputs: Record<string, Tensor> | undefined;
-    let failure: unknown;
-    try {
-      outputs = await variant.loaded.run(inputs, opts);
-    } catch (e) {
-      failure = e;
-    }
-    if (predictions) {
-      const latencyUs = Number((process.hrtime.bigint() - t0) / 1000n);
-      const payload = payloadJson(inputs, outputs);
-      await predictions.log.append({
-        inference_id: id,
-        deployment: name,
-        variant: variant.name,
-        model_name: variant.model.name,
-        model_version: variant.model.version,
-        ts,
-        latency_us: latencyUs,
-        inputs: payload.inputs,
-        outputs: payload.outputs,
-        status: failure === undefined ? 0 : statusOf(failure as Error),
-      });
-    }
-    if (failure !== undefined) throw failure;
-    return outputs!;
-  };
-  /** The caller's inference id (OIP body `id`, else the x-flywheel-inference-id header), else a new UUID. */
-  const inferenceId = (req: FastifyRequest, fromBody?: string): string => {
-    const h = header(req, INFERENCE_ID_HEADER);
-    return fromBody ?? (h && h.length <= 256 ? h : randomUUID());
-  };
 
   // ---- native API ------------------------------------------------------------------------------
   await app.register(async (api) => {
@@ -458,14 +395,14 @@ export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDep
         const loading = ensureLoaded(name);
         if (loading) await loading;
         const decoded = decodeOipRequest(req.body);
-        const id = inferenceId(req, decoded.id);
         const ts = Date.now();
+        const id = inferenceIdFor(req.headers, decoded.id, ts);
         // Pick and call without an await in between: a swap cannot unload the picked model first.
-        const picked = pick(deployments, req, name);
+        const picked = pickVariant(deployments, req.headers, name);
         variant = picked.variant;
-        const outputs = await runLogged(name, id, ts, variant, decoded.inputs, decoded.outputs ? { outputs: decoded.outputs } : {});
+        const outputs = await core.runLogged(name, id, ts, variant, decoded.inputs, decoded.outputs ? { outputs: decoded.outputs } : undefined);
         const res = encodeOipResponseText({ modelName: name, modelVersion: variant.model.version, id, outputs, parameters: { variant: variant.name } });
-        metrics?.observe(name, variant.name, 200, reply.elapsedTime / 1000);
+        core.observe(name, variant.name, 200, reply.elapsedTime / 1000);
         reply.header(VARIANT_HEADER, variant.name).header(INFERENCE_ID_HEADER, id).type(JSON_TYPE).send(res);
         if (picked.table.shadows.length > 0) shadows.mirror(picked.table, id, ts, () => decoded.inputs, variant.name);
         return reply;
@@ -501,13 +438,13 @@ export async function servingRoutes(app: FastifyInstance, deps: ServingRoutesDep
         if (loading) await loading;
         else deployments.table(name);
         const table = decodeInvocations(req.body, req.headers['content-type'] ?? 'application/json');
-        const id = inferenceId(req);
         const ts = Date.now();
-        const picked = pick(deployments, req, name);
+        const id = inferenceIdFor(req.headers, undefined, ts);
+        const picked = pickVariant(deployments, req.headers, name);
         variant = picked.variant;
         const inputs = tensorsFor(table, variant);
-        const outputs = await runLogged(name, id, ts, variant, inputs);
-        metrics?.observe(name, variant.name, 200, reply.elapsedTime / 1000);
+        const outputs = await core.runLogged(name, id, ts, variant, inputs);
+        core.observe(name, variant.name, 200, reply.elapsedTime / 1000);
         reply.header(VARIANT_HEADER, variant.name).header(INFERENCE_ID_HEADER, id).send(encodeMlflowPredictions(outputs));
         if (picked.table.shadows.length > 0) {
           const answered = variant;
