@@ -23,10 +23,11 @@ interface Worker {
   exited: Promise<number | null>;
 }
 
-function startWorker(url: string): Promise<Worker> {
+function startWorker(url: string, dataDir: string): Promise<Worker> {
   const child = spawn(
     process.execPath,
-    ['--conditions=flywheel-source', '--import', 'tsx', bin, 'worker', '--database-url', url, '--concurrency', '2', '--poll-ms', String(FLEET.pollMs), '--heartbeat-ms', String(FLEET.heartbeatMs), '--lease-ms', String(FLEET.leaseMs), '--pool-size', '3'],
+    // The same data dir as the server: the same (local) artifact store.
+    ['--conditions=flywheel-source', '--import', 'tsx', bin, 'worker', '--database-url', url, '--data-dir', dataDir, '--concurrency', '2', '--poll-ms', String(FLEET.pollMs), '--heartbeat-ms', String(FLEET.heartbeatMs), '--lease-ms', String(FLEET.leaseMs), '--pool-size', '3'],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: process.env.HOME } },
   );
   const out: string[] = [];
@@ -74,7 +75,7 @@ describe('a fleet of flywheel worker processes on PostgreSQL', () => {
     }, {});
     platform = await buildPlatform(config, { logger: pino({ level: 'silent' }) });
     url = await platform.app.listen({ host: '127.0.0.1', port: 0 });
-    workers.push(...(await Promise.all([startWorker(db.url), startWorker(db.url)])));
+    workers.push(...(await Promise.all([startWorker(db.url, db.dataDir), startWorker(db.url, db.dataDir)])));
   });
 
   after(async () => {
@@ -101,15 +102,15 @@ describe('a fleet of flywheel worker processes on PostgreSQL', () => {
     }
   };
 
-  test('steps of a DAG run on both workers, report to the scheduling server, and the run succeeds', async () => {
+  test('steps of a DAG run on both workers, pass artifacts, report to the scheduling server, and the run succeeds', async () => {
     const { pipelines } = platform.services;
     const width = 8;
     const report = "console.log('by', process.ppid, process.env.MLFLOW_TRACKING_URI)";
     await pipelines.register({
       name: 'fan',
       steps: [
-        { name: 'prep', command: js(report) },
-        ...Array.from({ length: width }, (_, i) => ({ name: `w${i}`, command: js(`${report};setTimeout(()=>{},300)`), dependsOn: ['prep'] })),
+        { name: 'prep', command: js(`${report};require('fs').writeFileSync(process.env.FLYWHEEL_OUTPUT_DATA+'/x.txt','from prep')`), outputs: [{ name: 'data', kind: 'artifact' }] },
+        ...Array.from({ length: width }, (_, i) => ({ name: `w${i}`, command: js(`${report};console.log(require('fs').readFileSync(process.env.FLYWHEEL_INPUT_PREP_DATA+'/x.txt','utf8'));setTimeout(()=>{},300)`), inputs: [{ from: 'prep.data' }] })),
         { name: 'join', command: js(report), dependsOn: Array.from({ length: width }, (_, i) => `w${i}`) },
       ],
     });
@@ -124,6 +125,7 @@ describe('a fleet of flywheel worker processes on PostgreSQL', () => {
       assert.ok(m, `${s.name}: ${log}`);
       assert.equal(m[2], url, 'MLFLOW_TRACKING_URI is the scheduling server');
       ranBy.set(Number(m[1]), (ranBy.get(Number(m[1])) ?? 0) + 1);
+      if (s.name.startsWith('w')) assert.match(log, /\nfrom prep\n/, 'the artifact output of prep, whichever worker ran it');
       assert.ok(s.mlflowRunId, 'the worker created the step\'s MLflow run in the shared store');
     }
     assert.deepEqual([...ranBy.keys()].sort(), workers.map((w) => w.pid).sort(), 'both workers ran steps');

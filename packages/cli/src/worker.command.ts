@@ -17,6 +17,8 @@ export function workerCommand(program: Command): void {
     .addOption(new Option('--poll-ms <ms>', 'how often an idle worker looks for jobs (default 1000)').env(envOf('pipelines.pollMs')))
     .addOption(new Option('--heartbeat-ms <ms>', "how often a running step's heartbeat and log are written (default 500)").env(envOf('pipelines.heartbeatMs')))
     .addOption(new Option('--lease-ms <ms>', 'a step silent this long is presumed lost and retried elsewhere (default 30000; servers use theirs)').env(envOf('pipelines.leaseMs')))
+    .addOption(new Option('--artifact-root <dir|s3://bucket/prefix>', "the servers' artifact store, where steps' artifact outputs go (default <data-dir>/artifacts)").env(envOf('artifacts.root')))
+    .addOption(new Option('--data-dir <dir>', 'data directory (default ~/.flywheel)').env(envOf('dataDir')))
     .addOption(new Option('--pool-size <n>', 'PostgreSQL connections (default 10)').env(envOf('store.poolSize')))
     .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)').env(envOf('log.level')))
     .addHelpText(
@@ -34,6 +36,8 @@ heartbeat is older than the lease, a server re-queues the step and another worke
         config = loadConfig(
           {
             databaseUrl: opts.databaseUrl,
+            artifactRoot: opts.artifactRoot,
+            dataDir: opts.dataDir,
             poolSize: opts.poolSize,
             logLevel: opts.logLevel,
             pipelinesExecutor: 'pgboss',

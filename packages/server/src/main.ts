@@ -60,7 +60,7 @@ import { OrgRepository, OrgService, TeamsService, orgMigrations, orgRoutes } fro
 import { AuditRepository, AuditService, auditMigrations, auditRoutes } from './domains/audit/index.js';
 import { ProjectsRepository, ProjectsService, orgTeamEvidence, projectsMigrations, projectsRoutes, registryModelEvidence } from './domains/projects/index.js';
 import { BudgetsService, PoliciesRepository, PoliciesService, PolicyGate, policiesMigrations, policiesRoutes } from './domains/policies/index.js';
-import { PipelinesRepository, PipelinesService, createPipelineExecutor, pipelinesMigrations, pipelinesRoutes } from './domains/pipelines/index.js';
+import { PipelinesRepository, PipelinesService, createPipelineExecutor, pipelinesMigrations, pipelinesRoutes, type DatasetResolver, type ModelVersionsOfRun } from './domains/pipelines/index.js';
 import { registerWebUi } from './http/web-ui.js';
 import { ConfigAsCodeService, configRoutes, orgUserExists, platformConfigPorts } from './domains/config-as-code/index.js';
 import { CatalogService, catalogRoutes, platformCatalogSources } from './domains/catalog/index.js';
@@ -219,7 +219,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   // Steps report back to this server: its address is read when a step starts, after listen.
   let trackingUri = (): string => `http://127.0.0.1:${config.server.port}`;
   // `local`: steps run here; `pgboss`: this server schedules into the shared PostgreSQL for `flywheel worker`s (and runs steps too unless concurrency is 0).
-  const pipelineExecutor = createPipelineExecutor({ config: config.pipelines, databaseUrl: config.store.databaseUrl, repo: pipelinesRepo, tracking, clock, role: 'server', logger: logger.child({ domain: 'pipelines' }), trackingUri: () => trackingUri() });
+  const pipelineExecutor = createPipelineExecutor({ config: config.pipelines, databaseUrl: config.store.databaseUrl, repo: pipelinesRepo, tracking, clock, role: 'server', logger: logger.child({ domain: 'pipelines' }), trackingUri: () => trackingUri(), artifacts, ...pipelinePorts(datasets, registry) });
   pipelines.onWork(() => pipelineExecutor.wake());
   // The Center of Excellence's policies and the teams' budgets, enforced where the action happens.
   const policiesRepo = new PoliciesRepository(store.tables());
@@ -432,6 +432,21 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   };
 }
 
+/** What pipeline steps read from other domains: dataset versions (inputs) and the model versions a step's run registered (outputs). */
+function pipelinePorts(datasets: DatasetsService, registry: RegistryService): { datasets: DatasetResolver; models: ModelVersionsOfRun } {
+  return {
+    datasets: {
+      resolve: async (name, version) => {
+        const v = await datasets.getVersion(name, version);
+        return { version: v.version, contentHash: v.contentHash };
+      },
+    },
+    models: {
+      versionsOfRun: async (runId) => (await registry.searchModelVersions({ filter: `run_id = '${runId.replace(/'/g, '')}'`, maxResults: 1000 })).items.map((m) => ({ name: m.name, version: Number(m.version) })),
+    },
+  };
+}
+
 /**
  * Starts `flywheel worker`: takes pipeline steps from the queue in the shared PostgreSQL and runs
  * them as child processes, recording state and logs in the store. It never migrates (a server owns
@@ -447,7 +462,12 @@ export async function runPipelineWorker(config: Config, opts: { logger?: Logger;
     const pending = await pendingMigrations(store);
     if (pending.length) throw new Error(`the database (${store.description}) is not migrated: ${pending.length} migration(s) pending. Start a server on it once first; a worker never migrates.`);
     const tracking = new TrackingService({ repo: new TrackingRepository(store.tables(), store.dialect), clock: systemClock });
-    executor = createPipelineExecutor({ config: { ...config.pipelines, executor: 'pgboss' }, databaseUrl: config.store.databaseUrl, repo: new PipelinesRepository(store.tables(), store.dialect), tracking, clock: systemClock, role: 'worker', logger: logger.child({ domain: 'pipelines' }) });
+    // Steps' artifact outputs go to the same artifact store as the servers' (give workers the same --artifact-root).
+    const artifacts = createArtifactStore(config.artifacts);
+    if (artifacts instanceof LocalFsArtifactStore) await mkdir(artifacts.root, { recursive: true });
+    const registry = new RegistryService({ repo: new RegistryRepository(store.tables(), store.dialect), clock: systemClock, artifacts, logger: logger.child({ domain: 'registry' }) });
+    const datasets = new DatasetsService({ repo: new DatasetsRepository(store.tables(), store.dialect), clock: systemClock, artifacts });
+    executor = createPipelineExecutor({ config: { ...config.pipelines, executor: 'pgboss' }, databaseUrl: config.store.databaseUrl, repo: new PipelinesRepository(store.tables(), store.dialect), tracking, clock: systemClock, role: 'worker', logger: logger.child({ domain: 'pipelines' }), artifacts, ...pipelinePorts(datasets, registry) });
     await executor.start();
   } catch (e) {
     await store.close();

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { ArtifactStore } from '../../artifacts/index.js';
 import type { Clock } from '../../lib/clock.js';
 import type { TrackingService } from '../tracking/index.js';
 import type { JobQueue } from './job-queue.js';
@@ -6,6 +7,7 @@ import { LocalJobQueue } from './local-job-queue.js';
 import { PipelineExecutor } from './local-executor.js';
 import { PgBossJobQueue } from './pgboss-job-queue.js';
 import type { PipelinesRepository } from './pipelines.repository.js';
+import type { DatasetResolver, ModelVersionsOfRun } from './step-io.js';
 import { StepRunner } from './step-runner.js';
 
 /** The `pipelines` section of the server's configuration (see config/config.ts). */
@@ -31,6 +33,10 @@ export interface CreateExecutorDeps {
   trackingUri?: () => string;
   trackingToken?: string;
   logger?: { warn(obj: object, msg: string): void };
+  /** Artifact outputs and inputs; dataset resolution; model versions of a step's run (see StepRunnerOptions). */
+  artifacts?: ArtifactStore;
+  datasets?: DatasetResolver;
+  models?: ModelVersionsOfRun;
 }
 
 /**
@@ -59,6 +65,9 @@ export function createPipelineExecutor(d: CreateExecutorDeps): PipelineExecutor 
         // A worker passes on the URL the scheduling server put in the job, unless told otherwise.
         ...(d.role === 'worker' ? (c.trackingUri ? { trackingUri: c.trackingUri } : {}) : ownUri ? { trackingUri: ownUri } : {}),
         ...(d.trackingToken ? { trackingToken: d.trackingToken } : {}),
+        ...(d.artifacts ? { artifacts: d.artifacts } : {}),
+        ...(d.datasets ? { datasets: d.datasets } : {}),
+        ...(d.models ? { models: d.models } : {}),
         ...(d.logger ? { logger: d.logger } : {}),
       })
     : undefined;

@@ -19,3 +19,5 @@ export type { StepRunnerOptions } from './step-runner.js';
 export { createPipelineExecutor } from './executor.factory.js';
 export type { PipelinesExecutorConfig, CreateExecutorDeps } from './executor.factory.js';
 export { parsePipelineYaml } from './pipeline.yaml.js';
+export type { DatasetResolver, ModelVersionsOfRun } from './step-io.js';
+export { ioEnvName } from './pipeline.model.js';

@@ -39,6 +39,8 @@ export interface StepDefinition {
   dependsOn?: string[];
   retries?: RetryPolicy;
   timeoutSeconds?: number;
+  /** Reuse a succeeded step with the same definition, parameters and inputs instead of running (default true). */
+  cache?: boolean;
 }
 
 export interface PipelineDefinition {
@@ -64,3 +66,27 @@ export function upstreamOf(step: StepDefinition): string[] {
 
 /** The environment variable carrying a parameter: FLYWHEEL_PARAM_ + the name upper-cased, other characters as `_`. */
 export const paramEnvName = (name: string): string => `FLYWHEEL_PARAM_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+
+/** What started a run: recorded on it, shown by the API. */
+export type RunCause =
+  | { kind: 'manual'; by?: string }
+  | { kind: 'resume'; runId: string }
+  | { kind: 'schedule'; trigger: string; due: number }
+  | { kind: 'dataset_version'; trigger: string; dataset: string; version: number }
+  | { kind: 'alert'; trigger: string; rule: string; firingId?: number }
+  | { kind: 'model_version'; trigger: string; model: string; version: number };
+
+/** A declared output as produced, recorded on the step (lineage out) and handed to dependants. */
+export type ProducedOutput =
+  | { kind: 'artifact'; path: string; files: number; bytes: number; digest: string }
+  | { kind: 'metric'; value: number | null }
+  | { kind: 'model'; versions: { name: string; version: number }[] };
+
+/** A step's input as resolved when it started (lineage in). */
+export type ResolvedInput =
+  | { from: string; output: ProducedOutput }
+  | { dataset: string; version: number; contentHash: string | null }
+  | { artifact: string };
+
+/** The environment variable carrying an input or output: FLYWHEEL_INPUT_PREP_DATA for `prep.data`, FLYWHEEL_OUTPUT_DATA for output `data`. */
+export const ioEnvName = (prefix: 'INPUT' | 'OUTPUT' | 'DATASET', name: string): string => `FLYWHEEL_${prefix}_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;

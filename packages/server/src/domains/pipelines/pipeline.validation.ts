@@ -62,7 +62,8 @@ function checkInput(p: Problems, path: string, input: unknown): void {
 }
 
 function checkStepShape(p: Problems, path: string, s: Record<string, unknown>): void {
-  p.unknownKeys(path, s, ['name', 'command', 'env', 'params', 'inputs', 'outputs', 'dependsOn', 'retries', 'timeoutSeconds']);
+  p.unknownKeys(path, s, ['name', 'command', 'env', 'params', 'inputs', 'outputs', 'dependsOn', 'retries', 'timeoutSeconds', 'cache']);
+  if (s.cache !== undefined && typeof s.cache !== 'boolean') p.add(`${path}.cache`, `expected true or false, got ${show(s.cache)}`);
   const c = s.command;
   if (!Array.isArray(c) || c.length === 0) p.add(`${path}.command`, 'expected a non-empty array of strings (argv; no shell)');
   else if (c.length > PIPELINE_LIMITS.maxArgs) p.add(`${path}.command`, `at most ${PIPELINE_LIMITS.maxArgs} arguments`);

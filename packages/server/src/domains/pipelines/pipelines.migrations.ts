@@ -61,5 +61,44 @@ export const pipelinesMigrations: DomainMigrations = (dialect) => {
         await sql`CREATE INDEX pipeline_step_logs_by_step ON pipeline_step_logs (run_id, step, id)`.execute(db);
       },
     },
+    // Caching, artifacts between steps, resume, causes, ownership and triggers (issue 7, second slice).
+    '0701_pipelines_cache_lineage_triggers': {
+      async up(db: Kysely<unknown>) {
+        const pk = dialect === 'sqlite' ? sql.raw('INTEGER PRIMARY KEY AUTOINCREMENT') : sql.raw('BIGSERIAL PRIMARY KEY');
+        await sql`ALTER TABLE pipeline_step_runs ADD COLUMN cache_key TEXT`.execute(db);
+        await sql`ALTER TABLE pipeline_step_runs ADD COLUMN cached_from TEXT`.execute(db);
+        await sql`ALTER TABLE pipeline_step_runs ADD COLUMN inputs TEXT`.execute(db);
+        await sql`ALTER TABLE pipeline_step_runs ADD COLUMN outputs TEXT`.execute(db);
+        await sql`CREATE INDEX pipeline_step_runs_cache ON pipeline_step_runs (cache_key)`.execute(db);
+        await sql`ALTER TABLE pipeline_runs ADD COLUMN cause TEXT`.execute(db);
+        await sql`ALTER TABLE pipeline_runs ADD COLUMN resumed_from TEXT`.execute(db);
+        await sql`ALTER TABLE pipeline_runs ADD COLUMN owner_team ${big}`.execute(db);
+        await sql`ALTER TABLE pipeline_runs ADD COLUMN project TEXT`.execute(db);
+        await sql`CREATE TABLE pipeline_owners (
+          name TEXT PRIMARY KEY,
+          owner_team ${big},
+          project TEXT,
+          created_at ${big} NOT NULL)`.execute(db);
+        await sql`CREATE TABLE pipeline_triggers (
+          id ${pk},
+          pipeline TEXT NOT NULL,
+          name TEXT NOT NULL,
+          kind TEXT NOT NULL CHECK (kind IN ('schedule', 'dataset_version', 'alert', 'model_version')),
+          spec TEXT NOT NULL,
+          params TEXT NOT NULL,
+          enabled INTEGER NOT NULL,
+          created_at ${big} NOT NULL,
+          next_at ${big},
+          UNIQUE (pipeline, name))`.execute(db);
+        await sql`CREATE TABLE pipeline_trigger_firings (
+          id ${pk},
+          trigger_id ${big} NOT NULL REFERENCES pipeline_triggers(id) ON DELETE CASCADE,
+          event_key TEXT NOT NULL,
+          fired_at ${big} NOT NULL,
+          run_id TEXT,
+          outcome TEXT NOT NULL,
+          UNIQUE (trigger_id, event_key))`.execute(db);
+      },
+    },
   };
 };

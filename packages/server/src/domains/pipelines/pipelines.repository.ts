@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../../store/index.js';
-import type { NewStepRun, PipelineRunRow, PipelinesTables, PipelineVersionRow, StepLogRow, StepRunRow } from './pipelines.tables.js';
+import type { NewStepRun, PipelineOwnerRow, PipelineRunRow, PipelinesTables, PipelineVersionRow, StepLogRow, StepRunRow } from './pipelines.tables.js';
 
 type DB = Kysely<PipelinesTables>;
 
@@ -44,6 +44,16 @@ export class PipelinesRepository {
       .limit(limit)
       .offset(offset)
       .execute();
+  }
+
+  owner(name: string): Promise<PipelineOwnerRow | undefined> {
+    return this.db.selectFrom('pipeline_owners').selectAll().where('name', '=', name).executeTakeFirst();
+  }
+
+  /** Records who owns a pipeline, once: false when it already has an owner row. */
+  async insertOwner(row: PipelineOwnerRow): Promise<boolean> {
+    const r = await this.db.insertInto('pipeline_owners').values(row).onConflict((oc) => oc.column('name').doNothing()).executeTakeFirst();
+    return Number(r?.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
   // ---- runs ----
@@ -104,7 +114,13 @@ export class PipelinesRepository {
   }
 
   /** Ends the attempt `attempt` held by `workerId`; false when it was taken from it (cancelled, presumed dead). */
-  async endAttempt(runId: string, step: string, attempt: number, workerId: string, set: Partial<Pick<StepRunRow, 'state' | 'exit_code' | 'finished_at' | 'not_before' | 'error' | 'compute_ms' | 'max_attempts' | 'interruptions'>>): Promise<boolean> {
+  async endAttempt(
+    runId: string,
+    step: string,
+    attempt: number,
+    workerId: string,
+    set: Partial<Pick<StepRunRow, 'state' | 'exit_code' | 'finished_at' | 'not_before' | 'error' | 'compute_ms' | 'max_attempts' | 'interruptions' | 'cache_key' | 'cached_from' | 'inputs' | 'outputs' | 'mlflow_run_id'>>,
+  ): Promise<boolean> {
     const r = await this.db
       .updateTable('pipeline_step_runs')
       .set({ ...set, worker_id: null })
@@ -115,6 +131,19 @@ export class PipelinesRepository {
       .where('state', '=', 'running')
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** A succeeded step with this cache key in another run (the earliest: the one that ran), or undefined. */
+  findCached(cacheKey: string, notRun: string): Promise<StepRunRow | undefined> {
+    return this.db
+      .selectFrom('pipeline_step_runs')
+      .selectAll()
+      .where('cache_key', '=', cacheKey)
+      .where('state', '=', 'succeeded')
+      .where('run_id', '!=', notRun)
+      .orderBy('finished_at')
+      .limit(1)
+      .executeTakeFirst();
   }
 
   async setMlflowRunId(runId: string, step: string, mlflowRunId: string): Promise<void> {

@@ -25,6 +25,10 @@ const StepRun = Type.Object({
   computeSeconds: Type.Number(),
   mlflowRunId: Type.Union([Type.String(), Type.Null()]),
   error: Type.Union([Type.String(), Type.Null()]),
+  cached: Type.Boolean({ description: 'true: not run; a succeeded step with the same definition, parameters and inputs was reused (cache hit or resume)' }),
+  cachedFrom: Type.Union([Type.String(), Type.Null()], { description: 'the run whose step was reused' }),
+  inputs: Type.Union([Type.Array(Type.Unknown()), Type.Null()], { description: 'lineage in: {from, output} | {dataset, version, contentHash} | {artifact}' }),
+  outputs: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: 'lineage out, by output name: {kind: artifact, path, files, bytes, digest} | {kind: metric, value} | {kind: model, versions}' }),
 });
 const PipelineRun = Type.Object({
   id: Type.String(),
@@ -36,6 +40,10 @@ const PipelineRun = Type.Object({
   startedAt: Type.Union([Type.Number(), Type.Null()]),
   finishedAt: Type.Union([Type.Number(), Type.Null()]),
   error: Type.Union([Type.String(), Type.Null()]),
+  cause: Type.Record(Type.String(), Type.Unknown(), { description: "what started the run: {kind: 'manual' | 'resume' | 'schedule' | 'dataset_version' | 'alert' | 'model_version', …}" }),
+  resumedFrom: Type.Union([Type.String(), Type.Null()]),
+  ownerTeam: Type.Union([Type.Integer(), Type.Null()]),
+  project: Type.Union([Type.String(), Type.Null()]),
   steps: Type.Array(StepRun),
 });
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -121,6 +129,19 @@ export async function pipelinesRoutes(app: FastifyInstance, deps: { pipelines: P
     const p = req.params as { name: string; id: string };
     await runOf(p.name, p.id);
     return pipelines.cancelRun(p.id);
+  });
+
+  app.post('/api/v1/pipelines/:name/runs/:id/resume', {
+    schema: {
+      tags,
+      summary: 'Resume a failed or cancelled run: a new run of the same version and parameters; steps that succeeded are carried over (cached), the rest run',
+      params: RunParams,
+      response: { 201: PipelineRun, ...errors },
+    },
+  }, async (req, reply) => {
+    const p = req.params as { name: string; id: string };
+    await runOf(p.name, p.id);
+    return reply.status(201).send(await pipelines.resumeRun(p.id));
   });
 
   app.get('/api/v1/pipelines/:name/runs/:id/steps/:step/logs', {

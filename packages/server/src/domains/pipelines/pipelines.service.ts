@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DomainError } from '@flywheel/contract';
 import type { Clock } from '../../lib/clock.js';
 import { isUniqueViolation } from '../../store/index.js';
-import type { ParamValue, PipelineDefinition } from './pipeline.model.js';
+import type { ParamValue, PipelineDefinition, ProducedOutput, ResolvedInput, RunCause } from './pipeline.model.js';
 import { resolveParams, validatePipeline } from './pipeline.validation.js';
 import type { PipelinesRepository } from './pipelines.repository.js';
 import type { PipelineRunRow, PipelineVersionRow, StepRunRow } from './pipelines.tables.js';
@@ -25,6 +25,14 @@ export interface StepRunView {
   computeSeconds: number;
   mlflowRunId: string | null;
   error: string | null;
+  /** The step was not run: a succeeded step with the same definition, parameters and inputs was reused (cache hit or resume). */
+  cached: boolean;
+  /** The run whose step was reused. */
+  cachedFrom: string | null;
+  /** Lineage in: the inputs as resolved when the step started. */
+  inputs: ResolvedInput[] | null;
+  /** Lineage out: the declared outputs as produced. */
+  outputs: Record<string, ProducedOutput> | null;
 }
 export interface PipelineRunView {
   id: string;
@@ -36,6 +44,12 @@ export interface PipelineRunView {
   startedAt: number | null;
   finishedAt: number | null;
   error: string | null;
+  /** What started the run. */
+  cause: RunCause;
+  /** The failed run this one resumes. */
+  resumedFrom: string | null;
+  ownerTeam: number | null;
+  project: string | null;
   steps: StepRunView[];
 }
 
@@ -61,6 +75,10 @@ const toStep = (s: StepRunRow): StepRunView => ({
   computeSeconds: s.compute_ms / 1000,
   mlflowRunId: s.mlflow_run_id,
   error: s.error,
+  cached: s.cached_from !== null,
+  cachedFrom: s.cached_from,
+  inputs: s.inputs === null ? null : (JSON.parse(s.inputs) as ResolvedInput[]),
+  outputs: s.outputs === null ? null : (JSON.parse(s.outputs) as Record<string, ProducedOutput>),
 });
 const toRun = (r: PipelineRunRow, steps: StepRunRow[]): PipelineRunView => ({
   id: r.id,
@@ -72,7 +90,35 @@ const toRun = (r: PipelineRunRow, steps: StepRunRow[]): PipelineRunView => ({
   startedAt: r.started_at,
   finishedAt: r.finished_at,
   error: r.error,
+  cause: r.cause === null ? { kind: 'manual' } : (JSON.parse(r.cause) as RunCause),
+  resumedFrom: r.resumed_from,
+  ownerTeam: r.owner_team,
+  project: r.project,
   steps: steps.map(toStep),
+});
+
+const newStep = (runId: string, step: string, position: number, maxAttempts: number, now: number): StepRunRow => ({
+  run_id: runId,
+  step,
+  position,
+  state: 'pending',
+  attempt: 0,
+  max_attempts: maxAttempts,
+  interruptions: 0,
+  exit_code: null,
+  created_at: now,
+  started_at: null,
+  finished_at: null,
+  compute_ms: 0,
+  mlflow_run_id: null,
+  not_before: 0,
+  worker_id: null,
+  heartbeat_at: null,
+  error: null,
+  cache_key: null,
+  cached_from: null,
+  inputs: null,
+  outputs: null,
 });
 
 const MAX_LIMIT = 1000;
@@ -140,31 +186,55 @@ export class PipelinesService {
   }
 
   /** Queues a run of the latest (or the given) version; parameters are checked before anything is written. */
-  async startRun(name: string, input: { params?: Record<string, unknown>; version?: number } = {}): Promise<PipelineRunView> {
+  async startRun(name: string, input: { params?: Record<string, unknown>; version?: number; cause?: RunCause } = {}): Promise<PipelineRunView> {
     const p = await this.get(name, input.version);
     const params = resolveParams(p.definition, input.params ?? {});
+    const owner = await this.repo.owner(p.name);
     const now = this.clock.now();
     const id = randomUUID().replace(/-/g, '');
-    const run: PipelineRunRow = { id, pipeline_name: p.name, pipeline_version: p.version, state: 'queued', params: JSON.stringify(params), created_at: now, started_at: null, finished_at: null, error: null };
-    const steps: StepRunRow[] = p.definition.steps.map((s, position) => ({
-      run_id: id,
-      step: s.name,
-      position,
-      state: 'pending',
-      attempt: 0,
-      max_attempts: 1 + (s.retries?.max ?? 0),
-      interruptions: 0,
-      exit_code: null,
+    const run: PipelineRunRow = {
+      id,
+      pipeline_name: p.name,
+      pipeline_version: p.version,
+      state: 'queued',
+      params: JSON.stringify(params),
       created_at: now,
       started_at: null,
       finished_at: null,
-      compute_ms: 0,
-      mlflow_run_id: null,
-      not_before: 0,
-      worker_id: null,
-      heartbeat_at: null,
       error: null,
-    }));
+      cause: JSON.stringify(input.cause ?? { kind: 'manual' }),
+      resumed_from: null,
+      owner_team: owner?.owner_team ?? null,
+      project: owner?.project ?? null,
+    };
+    const steps = p.definition.steps.map((s, position) => newStep(id, s.name, position, 1 + (s.retries?.max ?? 0), now));
+    await this.repo.transaction((repo) => repo.insertRun(run, steps));
+    this.notify();
+    return toRun(run, steps);
+  }
+
+  /**
+   * Resumes a failed or cancelled run as a new run of the same version with the same parameters:
+   * the steps that succeeded are carried over (their outputs reused, marked cached from the
+   * original), the others run again. The original run is left as it was, for the record.
+   */
+  async resumeRun(id: string): Promise<PipelineRunView> {
+    const original = await this.repo.getRun(id);
+    if (!original) throw new DomainError('NOT_FOUND', `Pipeline run '${id}' does not exist.`);
+    if (original.state !== 'failed' && original.state !== 'cancelled') {
+      throw new DomainError('INVALID_STATE', `Pipeline run '${id}' is ${original.state}; only a failed or cancelled run can be resumed.`);
+    }
+    const p = await this.get(original.pipeline_name, original.pipeline_version);
+    const before = new Map((await this.repo.stepRuns(id)).map((r) => [r.step, r]));
+    const now = this.clock.now();
+    const newId = randomUUID().replace(/-/g, '');
+    const run: PipelineRunRow = { ...original, id: newId, state: 'queued', created_at: now, started_at: null, finished_at: null, error: null, cause: JSON.stringify({ kind: 'resume', runId: id }), resumed_from: id };
+    const steps = p.definition.steps.map((s, position) => {
+      const step = newStep(newId, s.name, position, 1 + (s.retries?.max ?? 0), now);
+      const old = before.get(s.name);
+      if (old?.state !== 'succeeded') return step;
+      return { ...step, state: 'succeeded', exit_code: old.exit_code, started_at: now, finished_at: now, mlflow_run_id: old.mlflow_run_id, cache_key: old.cache_key, cached_from: old.cached_from ?? id, inputs: old.inputs, outputs: old.outputs };
+    });
     await this.repo.transaction((repo) => repo.insertRun(run, steps));
     this.notify();
     return toRun(run, steps);

@@ -22,6 +22,13 @@ export interface PipelineRunRow {
   started_at: number | null;
   finished_at: number | null;
   error: string | null;
+  /** JSON text of RunCause: what started the run (manual, schedule, a dataset version, an alert, a model version, a resume) */
+  cause: string | null;
+  /** The failed run this one resumes (its succeeded steps were carried over) */
+  resumed_from: string | null;
+  /** The pipeline's owner team and project when the run started: its compute is theirs */
+  owner_team: number | null;
+  project: string | null;
 }
 
 export interface StepRunTable {
@@ -47,6 +54,14 @@ export interface StepRunTable {
   worker_id: string | null;
   heartbeat_at: number | null;
   error: string | null;
+  /** sha256 of the step's definition, parameters and resolved inputs; a succeeded step with the same key is reused */
+  cache_key: string | null;
+  /** The run whose succeeded step this one reused (cache hit or resume); null when it ran */
+  cached_from: string | null;
+  /** JSON text: the step's inputs as resolved (upstream outputs, dataset versions, artifact URIs) — lineage in */
+  inputs: string | null;
+  /** JSON text: the step's declared outputs as produced (artifact paths and digests, metric values, model versions) — lineage out */
+  outputs: string | null;
 }
 
 export interface StepLogRow {
@@ -58,12 +73,50 @@ export interface StepLogRow {
   text: string;
 }
 
+export interface PipelineOwnerRow {
+  name: string;
+  owner_team: number | null;
+  project: string | null;
+  created_at: number;
+}
+
+export interface TriggerTable {
+  id: Generated<number>;
+  pipeline: string;
+  name: string;
+  kind: string;
+  /** JSON text: the kind's settings (cron expression, dataset name, alert rule, model name) */
+  spec: string;
+  /** JSON text: the run parameters a firing passes */
+  params: string;
+  enabled: number;
+  created_at: number;
+  /** Schedules: the next due time */
+  next_at: number | null;
+}
+
+export interface TriggerFiringTable {
+  id: Generated<number>;
+  trigger_id: number;
+  /** What fired it (a due time, a dataset version, an alert firing, a model version): unique per trigger, so a firing is recorded once */
+  event_key: string;
+  fired_at: number;
+  run_id: string | null;
+  outcome: string;
+}
+
 export interface PipelinesTables {
   pipeline_versions: PipelineVersionRow;
   pipeline_runs: PipelineRunRow;
   pipeline_step_runs: StepRunTable;
   pipeline_step_logs: StepLogRow;
+  pipeline_owners: PipelineOwnerRow;
+  pipeline_triggers: TriggerTable;
+  pipeline_trigger_firings: TriggerFiringTable;
 }
+
+export type TriggerRow = Selectable<TriggerTable>;
+export type TriggerFiringRow = Selectable<TriggerFiringTable>;
 
 export type StepRunRow = Selectable<StepRunTable>;
 export type NewStepRun = Insertable<StepRunTable>;

@@ -1,13 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ArtifactStore } from '../../artifacts/index.js';
 import { DomainError } from '@flywheel/contract';
 import type { Clock } from '../../lib/clock.js';
 import type { TrackingService } from '../tracking/index.js';
 import type { StepJob } from './job-queue.js';
-import type { PipelineDefinition, StepDefinition } from './pipeline.model.js';
-import { paramEnvName } from './pipeline.model.js';
+import type { PipelineDefinition, ProducedOutput, ResolvedInput, StepDefinition } from './pipeline.model.js';
+import { ioEnvName, paramEnvName } from './pipeline.model.js';
 import type { PipelinesRepository } from './pipelines.repository.js';
 import type { PipelineRunRow, StepRunRow } from './pipelines.tables.js';
+import { cacheKey, prepareIo, resolveInputs, uploadTree, type DatasetResolver, type ModelVersionsOfRun } from './step-io.js';
 
 export interface StepRunnerOptions {
   repo: PipelinesRepository;
@@ -29,11 +34,21 @@ export interface StepRunnerOptions {
   /** Caps the stored log of one attempt (default 8 MiB); the rest is dropped with a note. */
   maxLogBytesPerAttempt?: number;
   logger?: { warn(obj: object, msg: string): void };
+  /** Where artifact outputs are stored and artifact inputs read from (the platform's artifact store). */
+  artifacts?: ArtifactStore;
+  /** Resolves dataset inputs (`latest` included) to versions and content hashes. */
+  datasets?: DatasetResolver;
+  /** Finds the model versions registered from a step's MLflow run (a `model` output). */
+  models?: ModelVersionsOfRun;
+  /** Local scratch space for steps' input and output folders (default <tmpdir>/flywheel-steps); each attempt's is removed after it. */
+  workDir?: string;
 }
 
 export const DEFAULT_INHERIT_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'TEMP', 'TMP', 'SYSTEMROOT', 'PYTHONPATH', 'VIRTUAL_ENV', 'CONDA_PREFIX'];
 /** Attempts lost to a stopped or dead executor granted on top of the step's retries. */
 export const MAX_INTERRUPTIONS = 3;
+
+type OptionalKeys = 'trackingToken' | 'trackingUri' | 'logger' | 'cwd' | 'artifacts' | 'datasets' | 'models';
 
 interface Active {
   child?: ChildProcess;
@@ -58,7 +73,7 @@ export function interrupted(row: StepRunRow, now: number, why: string) {
  */
 export class StepRunner {
   readonly workerId: string;
-  private readonly o: Required<Omit<StepRunnerOptions, 'trackingToken' | 'trackingUri' | 'logger' | 'cwd' | 'workerId'>> & Pick<StepRunnerOptions, 'trackingToken' | 'trackingUri' | 'logger' | 'cwd'>;
+  private readonly o: Required<Omit<StepRunnerOptions, OptionalKeys | 'workerId'>> & Pick<StepRunnerOptions, OptionalKeys>;
   private readonly active = new Map<string, Active>();
   private readonly definitions = new Map<string, PipelineDefinition>();
   private readonly experiments = new Map<string, string>();
@@ -68,7 +83,7 @@ export class StepRunner {
 
   constructor(opts: StepRunnerOptions) {
     this.workerId = opts.workerId ?? `local-${randomUUID().slice(0, 8)}`;
-    this.o = { flushMs: 500, killGraceMs: 5000, inheritEnv: DEFAULT_INHERIT_ENV, maxLogBytesPerAttempt: 8 * 1024 * 1024, ...opts };
+    this.o = { flushMs: 500, killGraceMs: 5000, inheritEnv: DEFAULT_INHERIT_ENV, maxLogBytesPerAttempt: 8 * 1024 * 1024, workDir: join(tmpdir(), 'flywheel-steps'), ...opts };
   }
 
   /** Whether this runner is running that step now (a scheduling pass in the same process must not reclaim it). */
@@ -147,7 +162,7 @@ export class StepRunner {
     return id;
   }
 
-  private env(run: PipelineRunRow, step: StepDefinition, mlflowRunId: string, job: StepJob): Record<string, string> {
+  private env(run: PipelineRunRow, step: StepDefinition, mlflowRunId: string, job: StepJob, inputs: readonly ResolvedInput[], io: Record<string, string>): Record<string, string> {
     const env: Record<string, string> = {};
     for (const k of this.o.inheritEnv) if (process.env[k] !== undefined) env[k] = process.env[k]!;
     Object.assign(env, step.env ?? {});
@@ -160,7 +175,8 @@ export class StepRunner {
     env.FLYWHEEL_PIPELINE = run.pipeline_name;
     env.FLYWHEEL_PIPELINE_RUN_ID = run.id;
     env.FLYWHEEL_STEP = step.name;
-    env.FLYWHEEL_INPUTS = JSON.stringify(step.inputs ?? []);
+    env.FLYWHEEL_INPUTS = JSON.stringify(inputs);
+    Object.assign(env, io);
     return env;
   }
 
@@ -206,7 +222,37 @@ export class StepRunner {
     let mlflowRunId: string | undefined;
     let exitCode: number | null = null;
     let failure: string | undefined;
+    const params = (JSON.parse(run.params) as Record<string, Record<string, unknown>>)[step.name] ?? {};
+    let inputs: ResolvedInput[] = [];
+    let key: string | null = null;
     try {
+      inputs = await resolveInputs(step, new Map((await repo.stepRuns(run.id)).map((r) => [r.step, r])), this.o.datasets);
+      key = cacheKey(def.name, step, params, inputs);
+    } catch (e) {
+      failure = (e as Error).message;
+    }
+    if (key && step.cache !== false && !failure) {
+      const hit = await repo.findCached(key, run.id);
+      if (hit) {
+        const origin = hit.cached_from ?? hit.run_id;
+        log(`[flywheel] cached: same definition, parameters and inputs as step '${hit.step}' of run ${origin}; its outputs are reused and no process was started\n`);
+        await flush();
+        await repo.endAttempt(run.id, step.name, attempt, this.workerId, {
+          state: 'succeeded',
+          exit_code: hit.exit_code,
+          finished_at: clock.now(),
+          compute_ms: claimed.compute_ms,
+          error: null,
+          cache_key: key,
+          cached_from: origin,
+          inputs: JSON.stringify(inputs),
+          outputs: hit.outputs,
+          mlflow_run_id: hit.mlflow_run_id,
+        });
+        return;
+      }
+    }
+    if (!failure) try {
       const experimentId = await this.experimentFor(def.name);
       const mlrun = await tracking.createRun({
         experimentId,
@@ -220,13 +266,26 @@ export class StepRunner {
       });
       mlflowRunId = mlrun.info.runId;
       await repo.setMlflowRunId(run.id, step.name, mlflowRunId);
+      // Lineage: the dataset versions a step read are inputs of its run, as an MLflow client would log them.
+      const datasets = inputs.flatMap((i) => ('dataset' in i ? [{ dataset: { name: i.dataset, digest: i.contentHash ?? `${i.dataset}@${i.version}`, sourceType: 'flywheel', source: `flywheel-datasets:/${i.dataset}/${i.version}` }, tags: [{ key: 'mlflow.data.context', value: 'pipeline' }] }] : []));
+      if (datasets.length) await tracking.logInputs(mlflowRunId, datasets);
     } catch (e) {
       failure = `could not create the step's MLflow run: ${(e as Error).message}`;
     }
 
-    if (mlflowRunId && !this.stopping) {
+    const work = join(this.o.workDir, run.id, step.name, String(attempt));
+    let io: Record<string, string> | undefined;
+    if (mlflowRunId && !this.stopping && !failure) {
+      try {
+        io = await prepareIo(work, step, inputs, this.o.artifacts);
+      } catch (e) {
+        failure = `could not prepare the step's inputs: ${(e as Error).message}`;
+      }
+    }
+
+    if (mlflowRunId && io && !this.stopping) {
       const [program, ...args] = step.command;
-      const child = spawn(program!, args, { env: this.env(run, step, mlflowRunId, job), cwd: this.o.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(program!, args, { env: this.env(run, step, mlflowRunId, job, inputs, io), cwd: this.o.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
       a.child = child;
       child.stdout!.setEncoding('utf8').on('data', log);
       child.stderr!.setEncoding('utf8').on('data', log);
@@ -266,6 +325,16 @@ export class StepRunner {
       a.reason = 'shutdown';
     }
 
+    let outputs: Record<string, ProducedOutput> | undefined;
+    if (!failure && a.reason === undefined && exitCode === 0 && mlflowRunId && io) {
+      try {
+        outputs = await this.collectOutputs(run, step, attempt, mlflowRunId, io);
+      } catch (e) {
+        failure = `its declared outputs: ${(e as Error).message}`;
+      }
+    }
+    await rm(work, { recursive: true, force: true }).catch(() => undefined);
+
     const now = clock.now();
     const computeMs = claimed.compute_ms + (now - started);
     let state: string;
@@ -301,6 +370,8 @@ export class StepRunner {
       finished_at: state === 'pending' ? null : now,
       compute_ms: computeMs,
       error,
+      inputs: JSON.stringify(inputs),
+      ...(state === 'succeeded' ? { cache_key: key, outputs: JSON.stringify(outputs ?? {}) } : {}),
       ...extra,
     });
     if (!ended) this.o.logger?.warn({ run: run.id, step: step.name, attempt }, 'a step attempt ended after it was taken from this executor');
@@ -308,5 +379,24 @@ export class StepRunner {
       const status = state === 'succeeded' ? 'FINISHED' : state === 'cancelled' || a.reason === 'shutdown' ? 'KILLED' : 'FAILED';
       await tracking.updateRun({ runId: mlflowRunId, status, endTime: now }).catch(() => undefined); // the step may have ended or deleted it itself
     }
+  }
+
+  /** Stores artifact outputs, reads metric outputs from the step's MLflow run, finds model versions registered from it. */
+  private async collectOutputs(run: PipelineRunRow, step: StepDefinition, attempt: number, mlflowRunId: string, io: Record<string, string>): Promise<Record<string, ProducedOutput>> {
+    const out: Record<string, ProducedOutput> = {};
+    for (const o of step.outputs ?? []) {
+      if (o.kind === 'artifact') {
+        if (!this.o.artifacts) throw new Error(`output '${o.name}': this executor has no artifact store`);
+        const path = `pipelines/${run.id}/${step.name}/${attempt}/${o.name}`;
+        out[o.name] = { kind: 'artifact', path, ...(await uploadTree(this.o.artifacts, io[ioEnvName('OUTPUT', o.name)]!, path)) };
+      } else if (o.kind === 'metric') {
+        const m = (await this.o.tracking.getRun(mlflowRunId)).data.metrics?.find((x) => x.key === o.name);
+        if (!m) throw new Error(`metric '${o.name}' was not logged to the step's MLflow run ${mlflowRunId}`);
+        out[o.name] = { kind: 'metric', value: m.value };
+      } else {
+        out[o.name] = { kind: 'model', versions: this.o.models ? await this.o.models.versionsOfRun(mlflowRunId) : [] };
+      }
+    }
+    return out;
   }
 }
