@@ -15,6 +15,7 @@ import { auditCommand } from './audit.command.js';
 import { pipelineCommand } from './pipeline.command.js';
 import { policyCommand } from './policy.command.js';
 import { assessCommand } from './assess.command.js';
+import { demoCommand } from './demo/demo.command.js';
 import { applyCommand } from './apply.command.js';
 import { catalogCommand } from './catalog.command.js';
 import { postmortemCommand } from './postmortem.command.js';
@@ -132,6 +133,7 @@ Examples:
   pipelineCommand(program);
   policyCommand(program);
   assessCommand(program);
+  demoCommand(program);
   applyCommand(program);
   catalogCommand(program);
   postmortemCommand(program);
