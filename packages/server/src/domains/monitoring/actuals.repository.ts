@@ -1,10 +1,12 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
 import { inList, type DialectName } from '../../store/index.js';
 import type { ActualRevisionRow, ActualRow, MonitoringTables } from './actuals.tables.js';
 
-/** Rows per INSERT on SQLite (7 values each, under its 32766 parameter limit); ids per IN list. */
+/** Rows per INSERT of revisions on SQLite (5 values each, under its 32766 parameter limit). */
 const SQLITE_CHUNK = 2000;
-const LOOKUP_CHUNK = 5000;
+/** Ids per lookup; rows per bulk write (one JSON or array parameter per column or statement). */
+const LOOKUP_CHUNK = 10_000;
+const WRITE_CHUNK = 10_000;
 
 /** A correction to apply: the row as it becomes, and the revision it replaces. */
 export interface ActualUpdate {
@@ -31,7 +33,7 @@ export class ActualsRepository {
   async getMany(ids: readonly string[]): Promise<Map<string, ActualRow>> {
     const out = new Map<string, ActualRow>();
     for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
-      const rows = await this.db.selectFrom('actuals').selectAll().where(inList(this.dialect, 'inference_id', ids.slice(i, i + LOOKUP_CHUNK))).execute();
+      const rows = await this.db.selectFrom('actuals').selectAll().where(idIn(this.dialect, ids.slice(i, i + LOOKUP_CHUNK))).execute();
       for (const r of rows) out.set(r.inference_id, normalize(r));
     }
     return out;
@@ -41,7 +43,7 @@ export class ActualsRepository {
   async existing(ids: readonly string[]): Promise<Set<string>> {
     const out = new Set<string>();
     for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
-      const rows = await this.db.selectFrom('actuals').select('inference_id').where(inList(this.dialect, 'inference_id', ids.slice(i, i + LOOKUP_CHUNK))).execute();
+      const rows = await this.db.selectFrom('actuals').select('inference_id').where(idIn(this.dialect, ids.slice(i, i + LOOKUP_CHUNK))).execute();
       for (const r of rows) out.add(r.inference_id);
     }
     return out;
@@ -58,20 +60,24 @@ export class ActualsRepository {
     return rows.map((r) => ({ ...r, revision: Number(r.revision), ts: Number(r.ts), replaced_at: Number(r.replaced_at) }));
   }
 
-  /** Inserts new actuals: PostgreSQL one INSERT … SELECT FROM unnest; SQLite multi-row INSERTs. */
+  /**
+   * Inserts new actuals with one short statement per 10,000 rows whatever their number: PostgreSQL
+   * INSERT … SELECT FROM unnest(one array per column), SQLite INSERT … SELECT FROM json_each(one
+   * JSON array of rows). A multi-row VALUES list would cost a statement compile and a parse of
+   * 7 parameters per row on every batch; this way SQLite parses the rows in C.
+   */
   async insertMany(rows: readonly ActualRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    if (this.dialect === 'postgres') {
-      const c = columns(rows);
+    for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
+      const part = rows.slice(i, i + WRITE_CHUNK);
+      if (this.dialect === 'postgres') {
+        const c = columns(part);
+        await sql`INSERT INTO actuals (inference_id, deployment, value, ts, received_at, updated_at, revision)
+          SELECT * FROM unnest(${c.id}::text[], ${c.dep}::text[], ${c.value}::text[], ${c.ts}::bigint[], ${c.received}::bigint[], ${c.updated}::bigint[], ${c.rev}::integer[])`.execute(this.db);
+        continue;
+      }
+      const json = JSON.stringify(part.map((r) => [r.inference_id, r.deployment, r.value, r.ts, r.received_at, r.updated_at, r.revision]));
       await sql`INSERT INTO actuals (inference_id, deployment, value, ts, received_at, updated_at, revision)
-        SELECT * FROM unnest(${c.id}::text[], ${c.dep}::text[], ${c.value}::text[], ${c.ts}::bigint[], ${c.received}::bigint[], ${c.updated}::bigint[], ${c.rev}::integer[])`.execute(this.db);
-      return;
-    }
-    for (let i = 0; i < rows.length; i += SQLITE_CHUNK) {
-      const part = rows.slice(i, i + SQLITE_CHUNK);
-      await sql`INSERT INTO actuals (inference_id, deployment, value, ts, received_at, updated_at, revision) VALUES ${sql.join(
-        part.map((r) => sql`(${r.inference_id}, ${r.deployment}, ${r.value}, ${r.ts}, ${r.received_at}, ${r.updated_at}, ${r.revision})`),
-      )}`.execute(this.db);
+        SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6 FROM json_each(${json}) AS j`.execute(this.db);
     }
   }
 
@@ -121,6 +127,16 @@ export class ActualsRepository {
     const r = await this.db.selectFrom('actuals').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
     return Number(r?.n ?? 0);
   }
+}
+
+/**
+ * `inference_id` among `ids`: PostgreSQL `= any($1)`, SQLite `IN (SELECT value FROM json_each(?))` —
+ * one parameter either way, so a 10,000-id lookup is a short statement (SQLite probes the primary
+ * key per id, as with a literal IN list).
+ */
+export function idIn(dialect: DialectName, ids: readonly string[]) {
+  if (dialect === 'postgres') return inList(dialect, 'inference_id', ids);
+  return sql<SqlBool>`inference_id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 }
 
 function columns(rows: readonly ActualRow[]) {

@@ -105,6 +105,7 @@ export function validateActualsBody(body: unknown): ActualInput[] {
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const DIGITS = /^\d+$/;
 
 /**
  * A CSV cell as a value: a numeric literal → number, `true`/`false` → boolean, `[…]` → a JSON
@@ -151,12 +152,14 @@ export function parseActualsCsv(text: string): ActualInput[] {
     if (record.length !== header.length) throw invalid(`${at} has ${record.length} fields; the header has ${header.length} (CSV line ${lineNo})`);
     const line = ` (CSV line ${lineNo})`;
     try {
-      const item: Record<string, unknown> = { inferenceId: record[idCol]!.trim(), value: csvCellValue(record[valueCol]!, `${at}.value`) };
+      // The checks of checkActual, field by field: a CSV row has exactly these fields, and its value
+      // was checked while read (no second walk over an object per row).
+      const item: ActualInput = { inferenceId: checkId(record[idCol]!.trim(), `${at}.inferenceId`, 'inference id', L.inferenceIdMaxLength), value: csvCellValue(record[valueCol]!, `${at}.value`) };
       const ts = tsCol >= 0 ? record[tsCol]!.trim() : '';
-      if (ts !== '') item.timestamp = /^\d+$/.test(ts) ? Number(ts) : ts;
+      if (ts !== '') item.timestamp = checkTimestamp(DIGITS.test(ts) ? Number(ts) : ts, `${at}.timestamp`);
       const dep = depCol >= 0 ? record[depCol]!.trim() : '';
-      if (dep !== '') item.deployment = dep;
-      return checkActual(item, at);
+      if (dep !== '') item.deployment = checkId(dep, `${at}.deployment`, 'deployment', L.deploymentMaxLength);
+      return item;
     } catch (e) {
       if (e instanceof DomainError) throw new DomainError(e.code, e.message + line);
       throw e;

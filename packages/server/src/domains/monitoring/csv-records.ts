@@ -51,7 +51,8 @@ export function csvRecords(text: string): CsvRecord[] {
           if (c === 44 || c === 10) break;
           j++;
         }
-        field = text.slice(i, j).replace(/\r$/, '');
+        // a CRLF record's last field ends before its CR
+        field = text.slice(i, j > i && text.charCodeAt(j - 1) === 13 ? j - 1 : j);
         i = j;
       }
       fields.push(field);

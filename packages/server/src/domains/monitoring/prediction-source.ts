@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { inList, type DialectName } from '../../store/index.js';
+import type { DialectName } from '../../store/index.js';
+import { idIn } from './actuals.repository.js';
 
 /** One answered prediction as monitoring sees it. `inputs` / `outputs` are the log's JSON text. */
 export interface PredictionRecord {
@@ -59,8 +60,8 @@ interface PredictionsTable {
   };
 }
 
-/** Ids per lookup statement: well under SQLite's parameter limit; one array parameter on PostgreSQL. */
-const LOOKUP_CHUNK = 5000;
+/** Ids per lookup statement (one parameter: an array on PostgreSQL, a JSON array on SQLite). */
+const LOOKUP_CHUNK = 10_000;
 
 /**
  * {@link PredictionSource} over the `predictions` table in the same database, read-only.
@@ -80,7 +81,7 @@ export class PredictionsTableSource implements PredictionSource {
     for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
       const part = ids.slice(i, i + LOOKUP_CHUNK);
       const rows = await this.db.selectFrom('predictions').select('inference_id').distinct()
-        .where(inList(this.dialect, 'inference_id', part)).where('status', '=', 0).execute();
+        .where(idIn(this.dialect, part)).where('status', '=', 0).execute();
       for (const r of rows) found.add(r.inference_id);
     }
     return found;
