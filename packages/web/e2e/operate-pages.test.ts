@@ -129,6 +129,63 @@ for (const dialect of DIALECTS) {
       const points = await server.platform.services.monitors.metrics(m.id, { metric: 'accuracy', column: null, variant: null, group: null, since: m.since, until: m.until + 1 });
       assert.equal(points.length, 1);
       await s.shot(`monitor-${dialect}`);
+
+      // An alert rule over the monitor's drift share fires; the alerts page shows it and its history.
+      const rule = await server.platform.app.inject({
+        method: 'POST',
+        url: '/api/v1/alerts',
+        payload: { name: 'f0-drift', deployment: 'churn-live', monitorId: m.id, metric: 'drift_share', column: null, variant: null, group: null, condition: { op: '>', threshold: 0.05 }, window: { points: 1 }, aggregation: 'latest', minSampleSize: 1, severity: 'warning' },
+      });
+      assert.equal(rule.statusCode, 201, rule.body);
+      const evaluated = await server.platform.app.inject({ method: 'POST', url: `/api/v1/alerts/${(rule.json() as { id: string }).id}/evaluate` });
+      assert.equal((evaluated.json() as { transition: string }).transition, 'fired', evaluated.body);
+      await s.page.getByRole('link', { name: 'Alerts' }).click();
+      const row = s.page.locator('.panel', { hasText: 'Rules' }).getByRole('row', { name: /f0-drift/ });
+      await row.waitFor();
+      assert.match(await row.innerText(), /firing[\s\S]*drift_share[\s\S]*> 0\.05/);
+      await s.page.getByRole('table').nth(1).getByText('fired').waitFor();
+      await s.shot(`alerts-${dialect}`);
+      await s.close();
+    });
+
+    test('deployments: canary progress by step and the shadow comparison', async () => {
+      const { deployments } = server.platform.services;
+      await deployments.create({
+        name: 'churn-canary',
+        config: {
+          variants: [
+            { name: 'stable', model: { name: 'churn', version: '1' }, role: 'primary', weight: 100 },
+            { name: 'next', model: { name: 'churn', version: '2' }, role: 'canary', weight: 0 },
+            { name: 'mirror', model: { name: 'churn', version: '2' }, role: 'shadow', weight: 0 },
+          ],
+        },
+      });
+      const started = await server.platform.app.inject({
+        method: 'POST',
+        url: '/api/v1/deployments/churn-canary/rollouts',
+        payload: { canary: 'next', steps: [{ weight: 10, hold: { requests: 1000 } }, { weight: 50, hold: { seconds: 600 } }, { weight: 100, hold: { seconds: 60 } }], guardrails: { maxErrorRate: 0.05, minRequests: 10 } },
+      });
+      assert.equal(started.statusCode, 201, started.body);
+      for (let i = 0; i < 15; i++) {
+        const res = await server.platform.app.inject({ method: 'POST', url: '/v2/models/churn-canary/infer', payload: { id: `canary-${i}`, inputs: [{ name: 'x', shape: [1, 10], datatype: 'FP32', data: [[0.1 * i, 1, -1, 0.5, 0, 0.2, -0.3, 1, 0, 0.4]] }] } });
+        assert.equal(res.statusCode, 200, res.body);
+      }
+      const s = await openSession(server);
+      await s.page.goto('/ui/deployments/churn-canary');
+      const steps = s.page.getByRole('list', { name: 'Rollout steps' });
+      await steps.waitFor();
+      assert.equal(await steps.locator('li[aria-current="step"] .ops-step-weight').innerText(), '10 %');
+      assert.match(await s.page.locator('.panel', { hasText: 'Canary rollouts' }).innerText(), /Canary next\s*running — step 1 of 3, at 10 % of traffic/);
+      const shadow = s.page.locator('.panel', { hasText: 'Shadow comparison' });
+      await shadow.getByRole('row', { name: /mirror/ }).waitFor();
+      // Shadow copies run after the answer: wait until the report has counted them.
+      await s.page.waitForFunction(async () => {
+        const r = await fetch('/api/v1/deployments/churn-canary/shadow').then((x) => x.json());
+        return r.shadows[0]?.counts.completed >= 15;
+      });
+      await shadow.getByRole('button', { name: 'Refresh' }).click();
+      await shadow.getByRole('row', { name: /mirror\s+15/ }).waitFor();
+      await s.shot(`deployment-canary-${dialect}`);
       await s.close();
     });
 
@@ -218,7 +275,7 @@ for (const dialect of DIALECTS) {
       await s.page.getByLabel('Action').fill('deployment.*');
       await s.page.getByRole('button', { name: 'Filter' }).click();
       // The traffic change made in the first test, shown as what changed.
-      const updated = s.page.locator('table.org-audit tbody tr', { hasText: 'deployment.updated' }).first();
+      const updated = s.page.locator('table.org-audit tbody tr', { hasText: 'deployment:churn-live' }).filter({ hasText: 'deployment.updated' });
       await updated.waitFor();
       assert.match(await updated.innerText(), /config\.variants\[0\]\.weight: 50 → 80[\s\S]*config\.variants\[1\]\.weight: 50 → 20/);
       await s.shot(`audit-${dialect}`);

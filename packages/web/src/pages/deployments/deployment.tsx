@@ -34,7 +34,7 @@ export function DeploymentPage() {
               )}
             </div>
             <Revisions name={d.name} current={d.revision} onRolledBack={state.reload} />
-            <RecentPredictions name={d.name} revision={d.revision} />
+            <RecentPredictions name={d.name} revision={d.revision} shadows={d.config.variants.filter((v) => v.role === 'shadow').map((v) => v.name)} />
           </>
         )}
       </OpsAsync>
@@ -353,7 +353,7 @@ function Revisions({ name, current, onRolledBack }: { name: string; current: num
   );
 }
 
-function RecentPredictions({ name, revision }: { name: string; revision: number }) {
+function RecentPredictions({ name, revision, shadows }: { name: string; revision: number; shadows: string[] }) {
   const state = useApi((signal) => api.get<{ predictions: Prediction[] }>(`/api/v1/deployments/${encodeURIComponent(name)}/predictions`, { limit: 20 }, signal), [name, revision]);
   return (
     <Panel title="Recent predictions" actions={<button type="button" onClick={state.reload}>Refresh</button>}>
@@ -382,7 +382,9 @@ function RecentPredictions({ name, revision }: { name: string; revision: number 
                     <td>
                       <When at={p.timestamp} />
                     </td>
-                    <td>{p.variant}</td>
+                    <td>
+                      {p.variant} {shadows.includes(p.variant) && <Badge tone="neutral">shadow copy</Badge>}
+                    </td>
                     <td>
                       {p.model.name} v{p.model.version}
                     </td>
