@@ -9,7 +9,7 @@ import { createApp } from './http/app.js';
 import { registerMlflowApi } from './http/mlflow/index.js';
 import { TrackingRepository, TrackingService, trackingMigrations, trackingRoutes } from './domains/tracking/index.js';
 import { RegistryRepository, RegistryService, registryMigrations, registryRoutes } from './domains/registry/index.js';
-import { DatasetsRepository, DatasetsService, datasetsMigrations, datasetsRoutes } from './domains/datasets/index.js';
+import { DatasetAccessService, DatasetsRepository, DatasetsService, datasetAccessRoutes, datasetsMigrations, datasetsRoutes } from './domains/datasets/index.js';
 import { LineageService, lineageRoutes, type LineageDatasetVersion } from './domains/lineage/index.js';
 import {
   DeploymentsService,
@@ -102,6 +102,7 @@ export interface Platform {
     config: ConfigAsCodeService;
     catalog: CatalogService;
     postmortems: PostmortemsService;
+    datasetAccess: DatasetAccessService;
   };
   logger: Logger;
   /** Prometheus metrics of this process (served at /metrics). */
@@ -325,6 +326,9 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   // One search across the domains, each filtering by what the caller may read.
   const catalog = new CatalogService(platformCatalogSources({ registry, tracking, datasets, projects, deployments, pipelines }));
   // Learn from failures, celebrate successes: postmortems linked to what they are about.
+  // Read grants and expiring sandbox copies of datasets; expired copies are destroyed (on record) every minute.
+  const datasetAccess = new DatasetAccessService({ repo: new DatasetsRepository(store.tables(), store.dialect), datasets, artifacts, audit, clock, userExists: orgUserExists(org) });
+  if (!gateway) datasetAccess.start(60_000, (err) => logger.warn({ err }, 'sandbox sweep failed'));
   const postmortems = new PostmortemsService({ repo: new PostmortemsRepository(store.tables(), store.dialect), audit, clock, targets: platformLinkTargets({ projects, deployments, alerts, teams }) });
   // Other processes (cluster workers, gateways, the server that owns the store) change deployments:
   // re-read the ones whose revision moved. One pass at a time; a failed pass is retried next tick.
@@ -378,6 +382,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     await app.register(async (scope) => configRoutes(scope, { config: configAsCode }));
     await app.register(async (scope) => catalogRoutes(scope, { catalog, anonymous, teamTree: () => registry.teamTree() }));
     await app.register(async (scope) => postmortemsRoutes(scope, { postmortems }));
+    await app.register(async (scope) => datasetAccessRoutes(scope, { datasets, access: datasetAccess, anonymous }));
   }
   const servingDeps = { deployments, predictions: { log: predictionLog, repo: predictionRepo, shadow: new ShadowRepository(store.tables(), store.dialect) }, metrics };
   // Own scope: the gateway answers in the Open Inference Protocol's and MLflow's error shapes.
@@ -408,13 +413,14 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     app,
     store,
     artifacts,
-    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, monitors, alerts, labeling, ab, org, teams, audit, projects, policies, budgets, pipelines, config: configAsCode, catalog, postmortems, assessment },
+    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, monitors, alerts, labeling, ab, org, teams, audit, projects, policies, budgets, pipelines, config: configAsCode, catalog, postmortems, datasetAccess, assessment },
     logger,
     metrics,
     close() {
       closing ??= (async () => {
         clearInterval(refreshTimer);
         await pipelineExecutor.stop();
+        await datasetAccess.stop();
         await rolloutController.stop();
         await monitorScheduler.stop();
         await driftPool?.close();
