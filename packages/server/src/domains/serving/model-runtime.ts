@@ -94,19 +94,21 @@ export function checkTensor(name: string, t: Tensor): void {
   }
 }
 
+const mismatch = (spec: TensorSpec, t: Tensor): string => `input '${spec.name}': expected shape ${formatShape(spec.shape)}, got ${formatShape(t.shape)}`;
+
 /**
  * Checks a batch of inputs against a signature: every input present, none unknown, element types
  * equal, ranks equal, fixed dimensions equal, and one symbolic dimension (e.g. `batch`) the same
  * size across inputs. Throws `INVALID_INPUT` naming the input and the problem.
  */
 export function checkInputs(specs: readonly TensorSpec[], inputs: Record<string, Tensor>): void {
-  const known = new Set(specs.map((s) => s.name));
-  for (const name of Object.keys(inputs)) {
-    if (!known.has(name)) {
-      throw new DomainError('INVALID_INPUT', `input '${name}' is not an input of this model (inputs: ${[...known].map((n) => `'${n}'`).join(', ')}).`);
+  // Runs on every request: loops and no allocation on the way through; messages only on failure.
+  for (const name in inputs) {
+    if (!specs.some((s) => s.name === name)) {
+      throw new DomainError('INVALID_INPUT', `input '${name}' is not an input of this model (inputs: ${[...new Set(specs.map((s) => s.name))].map((n) => `'${n}'`).join(', ')}).`);
     }
   }
-  const bound = new Map<string, { size: number; input: string }>();
+  let bound: Map<string, { size: number; input: string }> | undefined;
   for (const spec of specs) {
     const t = inputs[spec.name];
     if (!t) throw new DomainError('INVALID_INPUT', `input '${spec.name}' is missing (expected ${spec.elemType} ${formatShape(spec.shape)}).`);
@@ -114,23 +116,21 @@ export function checkInputs(specs: readonly TensorSpec[], inputs: Record<string,
     if (t.type !== spec.elemType) {
       throw new DomainError('INVALID_INPUT', `input '${spec.name}': expected element type ${spec.elemType}, got ${t.type}.`);
     }
-    if (spec.shape === null) continue;
-    const mismatch = `input '${spec.name}': expected shape ${formatShape(spec.shape)}, got ${formatShape(t.shape)}`;
-    if (t.shape.length !== spec.shape.length) throw new DomainError('INVALID_INPUT', `${mismatch} (rank ${t.shape.length}, expected ${spec.shape.length}).`);
-    spec.shape.forEach((d, i) => {
+    const shape = spec.shape;
+    if (shape === null) continue;
+    if (t.shape.length !== shape.length) throw new DomainError('INVALID_INPUT', `${mismatch(spec, t)} (rank ${t.shape.length}, expected ${shape.length}).`);
+    for (let i = 0; i < shape.length; i++) {
+      const d = shape[i];
       const got = t.shape[i]!;
-      if (typeof d === 'number' && d !== got) throw new DomainError('INVALID_INPUT', `${mismatch}.`);
+      if (typeof d === 'number' && d !== got) throw new DomainError('INVALID_INPUT', `${mismatch(spec, t)}.`);
       if (typeof d === 'string') {
-        const prev = bound.get(d);
+        const prev = bound?.get(d);
         if (prev && prev.size !== got) {
-          throw new DomainError(
-            'INVALID_INPUT',
-            `${mismatch}: dimension '${d}' is ${got} here but ${prev.size} in input '${prev.input}'.`,
-          );
+          throw new DomainError('INVALID_INPUT', `${mismatch(spec, t)}: dimension '${d}' is ${got} here but ${prev.size} in input '${prev.input}'.`);
         }
-        if (!prev) bound.set(d, { size: got, input: spec.name });
+        if (!prev) (bound ??= new Map()).set(d, { size: got, input: spec.name });
       }
-    });
+    }
   }
 }
 

@@ -77,53 +77,73 @@ function parameters(v: unknown, where: string): OipParameters | undefined {
   return v as OipParameters;
 }
 
+function bad(name: string, datatype: OipDatatype, flat: unknown[], i: number, what: string): DomainError {
+  return invalid(`input '${name}': data[${i}] is ${JSON.stringify(flat[i]) ?? String(flat[i])}, not ${what} (datatype ${datatype}).`);
+}
+
+// Plain loops and no closure per call: this runs for every inference request.
 function decodeData(name: string, datatype: OipDatatype, type: TensorType, flat: unknown[]): Tensor['data'] {
-  const bad = (i: number, what: string) =>
-    invalid(`input '${name}': data[${i}] is ${JSON.stringify(flat[i]) ?? String(flat[i])}, not ${what} (datatype ${datatype}).`);
+  const n = flat.length;
   switch (type) {
     case 'float32':
     case 'float64': {
-      const out = type === 'float32' ? new Float32Array(flat.length) : new Float64Array(flat.length);
-      flat.forEach((v, i) => {
-        if (typeof v !== 'number') throw bad(i, 'a number');
+      const out = type === 'float32' ? new Float32Array(n) : new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = flat[i];
+        if (typeof v !== 'number') throw bad(name, datatype, flat, i, 'a number');
         out[i] = v;
-      });
+      }
       return out;
     }
     case 'int32': {
-      const out = new Int32Array(flat.length);
-      flat.forEach((v, i) => {
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < -2147483648 || v > 2147483647) throw bad(i, 'a 32-bit integer');
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = flat[i];
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < -2147483648 || v > 2147483647) throw bad(name, datatype, flat, i, 'a 32-bit integer');
         out[i] = v;
-      });
+      }
       return out;
     }
     case 'int64': {
-      const out = new BigInt64Array(flat.length);
-      flat.forEach((v, i) => {
+      const out = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = flat[i];
         // Integers beyond 2^53 lose precision as JSON numbers; a decimal string keeps them exact.
         if (typeof v === 'number' && Number.isSafeInteger(v)) out[i] = BigInt(v);
         else if (typeof v === 'string' && /^-?\d{1,19}$/.test(v) && BigInt.asIntN(64, BigInt(v)) === BigInt(v)) out[i] = BigInt(v);
-        else throw bad(i, 'a 64-bit integer');
-      });
+        else throw bad(name, datatype, flat, i, 'a 64-bit integer');
+      }
       return out;
     }
     case 'bool': {
-      const out = new Uint8Array(flat.length);
-      flat.forEach((v, i) => {
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = flat[i];
         if (typeof v === 'boolean') out[i] = v ? 1 : 0;
         else if (v === 0 || v === 1) out[i] = v;
-        else throw bad(i, 'a boolean');
-      });
+        else throw bad(name, datatype, flat, i, 'a boolean');
+      }
       return out;
     }
-    case 'string':
-      return flat.map((v, i) => {
-        if (typeof v !== 'string') throw bad(i, 'a string');
-        return v;
-      });
+    case 'string': {
+      const out = new Array<string>(n);
+      for (let i = 0; i < n; i++) {
+        const v = flat[i];
+        if (typeof v !== 'string') throw bad(name, datatype, flat, i, 'a string');
+        out[i] = v;
+      }
+      return out;
+    }
   }
 }
+
+/** Flat data needs no copy: nested data is flattened. */
+function flatData(data: unknown[]): unknown[] {
+  for (let i = 0; i < data.length; i++) if (Array.isArray(data[i])) return flatten(data);
+  return data;
+}
+
+const isDim = (d: unknown): boolean => typeof d === 'number' && Number.isInteger(d) && d >= 0;
 
 /** One request input → a tensor; throws `INVALID_INPUT` naming the input. */
 export function decodeOipInput(raw: unknown, index: number): [string, Tensor] {
@@ -131,7 +151,7 @@ export function decodeOipInput(raw: unknown, index: number): [string, Tensor] {
   const name = raw.name;
   if (typeof name !== 'string' || name === '') throw invalid(`inputs[${index}]: 'name' must be a non-empty string.`);
   const { shape, datatype, data } = raw;
-  if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
+  if (!Array.isArray(shape) || !shape.every(isDim)) {
     throw invalid(`input '${name}': 'shape' must be a list of non-negative integers.`);
   }
   if (typeof datatype !== 'string') throw invalid(`input '${name}': 'datatype' must be a string such as FP32.`);
@@ -144,7 +164,7 @@ export function decodeOipInput(raw: unknown, index: number): [string, Tensor] {
   }
   parameters(raw.parameters, `input '${name}'`);
   if (!Array.isArray(data)) throw invalid(`input '${name}': 'data' must be an array (flat or nested, row-major).`);
-  const flat = flatten(data);
+  const flat = flatData(data);
   const dims = shape as number[];
   const n = elementCount(dims);
   if (flat.length !== n) throw invalid(`input '${name}': shape ${formatShape(dims)} needs ${n} values, 'data' has ${flat.length}.`);
@@ -157,11 +177,11 @@ export function decodeOipRequest(body: unknown): DecodedOipRequest {
   if (!Array.isArray(body.inputs) || body.inputs.length === 0) throw invalid('The inference request needs a non-empty "inputs" list.');
   if (body.id !== undefined && typeof body.id !== 'string') throw invalid("'id' must be a string.");
   const inputs: Record<string, Tensor> = {};
-  body.inputs.forEach((raw, i) => {
-    const [name, t] = decodeOipInput(raw, i);
+  for (let i = 0; i < body.inputs.length; i++) {
+    const [name, t] = decodeOipInput(body.inputs[i], i);
     if (Object.hasOwn(inputs, name)) throw invalid(`input '${name}' is given more than once.`);
     inputs[name] = t;
-  });
+  }
   const out: DecodedOipRequest = { inputs };
   if (body.id !== undefined) out.id = body.id;
   const params = parameters(body.parameters, 'The inference request');

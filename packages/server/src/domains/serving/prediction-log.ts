@@ -201,27 +201,36 @@ function tensorText(t: Tensor): string {
   return JSON.stringify(tensorJson(t));
 }
 
+/** `{name: tensorText, …}` of a set of tensors. Module-level helpers: this runs for every logged request. */
+function tensorsText(ts: Record<string, Tensor>): string {
+  let s = '';
+  for (const k in ts) s += (s === '' ? '{' : ',') + JSON.stringify(k) + ':' + tensorText(ts[k]!);
+  return s === '' ? '{}' : s + '}';
+}
+
+function elementsOf(ts: Record<string, Tensor>): number {
+  let n = 0;
+  for (const k in ts) n += ts[k]!.data.length;
+  return n;
+}
+
+function shapesText(ts: Record<string, Tensor>, chars: number): string {
+  return JSON.stringify({ [TRUNCATED_KEY]: { chars }, shapes: Object.fromEntries(Object.entries(ts).map(([k, t]) => [k, { type: t.type, shape: t.shape }])) });
+}
+
 /**
  * Compact JSON of what was sent to / returned by the model: `{name: {type, shape, data}}` (int64
  * as decimal strings). When the two together exceed `max` characters, each becomes
  * `{"$truncated": {"chars": n}, "shapes": {name: {type, shape}}}` — valid JSON, flagged.
  */
 export function payloadJson(inputs: Record<string, Tensor>, outputs: Record<string, Tensor> | undefined, max = MAX_ENTRY_JSON): { inputs: string; outputs: string; truncated: boolean } {
-  const encode = (ts: Record<string, Tensor>) => {
-    let s = '';
-    for (const k in ts) s += (s === '' ? '{' : ',') + JSON.stringify(k) + ':' + tensorText(ts[k]!);
-    return s === '' ? '{}' : s + '}';
-  };
-  const shapes = (ts: Record<string, Tensor>, chars: number) =>
-    JSON.stringify({ [TRUNCATED_KEY]: { chars }, shapes: Object.fromEntries(Object.entries(ts).map(([k, t]) => [k, { type: t.type, shape: t.shape }])) });
   // Cheap size guess first: skip building a huge string we would throw away.
-  const elements = (ts: Record<string, Tensor>) => Object.values(ts).reduce((n, t) => n + t.data.length, 0);
-  const guess = elements(inputs) + (outputs ? elements(outputs) : 0);
+  const guess = elementsOf(inputs) + (outputs ? elementsOf(outputs) : 0);
   if (guess > max) {
-    return { inputs: shapes(inputs, -1), outputs: outputs ? shapes(outputs, -1) : 'null', truncated: true };
+    return { inputs: shapesText(inputs, -1), outputs: outputs ? shapesText(outputs, -1) : 'null', truncated: true };
   }
-  const i = encode(inputs);
-  const o = outputs ? encode(outputs) : 'null';
+  const i = tensorsText(inputs);
+  const o = outputs ? tensorsText(outputs) : 'null';
   if (i.length + o.length <= max) return { inputs: i, outputs: o, truncated: false };
-  return { inputs: shapes(inputs, i.length), outputs: outputs ? shapes(outputs, o.length) : 'null', truncated: true };
+  return { inputs: shapesText(inputs, i.length), outputs: outputs ? shapesText(outputs, o.length) : 'null', truncated: true };
 }
