@@ -21,6 +21,7 @@ for (const dialect of DIALECTS) {
       const s = await openSession(server);
       await s.page.goto('/ui/deployments');
       await s.page.getByRole('heading', { name: 'Deployments', level: 1 }).waitFor();
+      await s.shot(`deployments-${dialect}`);
       await s.page.getByRole('link', { name: 'churn-live' }).click();
       await s.page.getByRole('heading', { name: 'churn-live', level: 1 }).waitFor();
       await s.page.getByRole('heading', { name: 'Recent predictions' }).waitFor();
@@ -110,6 +111,8 @@ for (const dialect of DIALECTS) {
       const m = await seedMonitor(server);
       const s = await openSession(server);
       await s.page.goto('/ui/monitoring');
+      await s.page.getByRole('link', { name: 'churn drift' }).waitFor();
+      await s.shot(`monitors-${dialect}`);
       await s.page.getByRole('link', { name: 'churn drift' }).click();
       await s.page.getByRole('heading', { name: 'churn drift', level: 1 }).waitFor();
       const f0 = s.page.locator('.ops-drift-table tbody tr', { has: s.page.getByRole('button', { name: 'f0', exact: true }) });
@@ -129,6 +132,12 @@ for (const dialect of DIALECTS) {
       const points = await server.platform.services.monitors.metrics(m.id, { metric: 'accuracy', column: null, variant: null, group: null, since: m.since, until: m.until + 1 });
       assert.equal(points.length, 1);
       await s.shot(`monitor-${dialect}`);
+
+      // Evaluating the last hour from the page writes a second window: the figures become a chart.
+      await s.page.getByRole('button', { name: 'Evaluate the last window now' }).click();
+      await s.page.getByRole('status').filter({ hasText: /Evaluated the last 60 min: \d+ rows, \d+ points written/ }).waitFor();
+      await s.page.getByRole('img', { name: /accuracy per window and variant/ }).waitFor();
+      assert.equal((await server.platform.services.monitors.metrics(m.id, { metric: 'row_count', column: null, variant: null, group: null, since: m.since, until: Date.now() + 1 })).length, 2);
 
       // An alert rule over the monitor's drift share fires; the alerts page shows it and its history.
       const rule = await server.platform.app.inject({
@@ -241,6 +250,7 @@ for (const dialect of DIALECTS) {
 
       await s.page.getByRole('link', { name: 'Policies' }).click();
       assert.match(await s.page.getByRole('row', { name: /champion-gate/ }).innerText(), /setting a model alias[\s\S]*alias champion[\s\S]*the model card is Approved/);
+      await s.shot(`policies-${dialect}`);
 
       await s.page.getByRole('link', { name: 'Catalog search' }).click();
       await s.page.getByLabel('Search the catalog').fill('churn');
@@ -248,6 +258,7 @@ for (const dialect of DIALECTS) {
       const results = await s.page.locator('.org-results li').allInnerTexts();
       assert.ok(results.some((r) => /project\s+churn-poc/.test(r)), results.join('\n'));
       assert.ok(results.some((r) => /model\s+churn\b/.test(r)), results.join('\n'));
+      await s.shot(`catalog-${dialect}`);
       await s.page.getByRole('link', { name: 'churn-poc' }).click();
       await s.page.getByRole('heading', { name: 'churn-poc', level: 1 }).waitFor();
 
@@ -255,6 +266,7 @@ for (const dialect of DIALECTS) {
       await s.page.getByRole('heading', { name: 'Scorecards and maturity' }).waitFor();
       await s.page.getByRole('button', { name: 'Assess now' }).click();
       await s.page.getByRole('heading', { name: /^Maturity, assessed/ }).waitFor();
+      await s.shot(`scorecards-${dialect}`);
       await s.page.getByRole('link', { name: 'churn', exact: true }).click();
       await s.page.getByRole('heading', { name: 'Scorecard: churn' }).waitFor();
       await s.page.getByRole('button', { name: 'Score now' }).click();

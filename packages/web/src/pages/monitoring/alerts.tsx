@@ -42,7 +42,7 @@ export function AlertsPage() {
                 <tbody>
                   {list.map((r) => (
                     <tr key={r.id}>
-                      <th scope="row">
+                      <th scope="row" className="ops-nowrap">
                         <button type="button" className="link" onClick={() => setRule(r.id)} aria-label={`Show the history of ${r.name}`}>
                           {r.name}
                         </button>

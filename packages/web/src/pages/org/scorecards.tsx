@@ -65,7 +65,7 @@ function LevelView({ title, l }: { title: string; l: Level }) {
     <div className="org-level">
       <h3>{title}</h3>
       <p className="org-level-value">
-        {l.level} <span>{l.name}</span>
+        {String(l.level) === l.name ? l.name : <>{l.level} <span>{l.name}</span></>}
       </p>
       <details>
         <summary>Criteria</summary>
