@@ -20,10 +20,30 @@ import { applyCommand } from './apply.command.js';
 import { catalogCommand } from './catalog.command.js';
 import { postmortemCommand } from './postmortem.command.js';
 import { workerCommand } from './worker.command.js';
+import { experimentsCommand } from './experiments.command.js';
+import { runsCommand } from './runs.command.js';
+import { modelsCommand } from './models.command.js';
+import { teamCommand, userCommand } from './team.command.js';
 
 const envOf = (flag: string) => CONFIG_SOURCES.find((s) => s.flag === flag)?.env;
 
 /** The `flywheel` command line. Each capability adds its subcommands here. */
+/** What a person starting the server needs to know first: where the UI is, and how clients connect. */
+export function serverBanner(url: string, role: string): string {
+  const base = url.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://127.0.0.1');
+  if (role === 'gateway') return `\n  Flywheel gateway on ${base}: inference only (POST ${base}/v2/models/<name>/infer).\n\n`;
+  return [
+    '',
+    `  Flywheel is running on ${base}`,
+    `    web UI         ${base}/ui/`,
+    `    MLflow client  MLFLOW_TRACKING_URI=${base}`,
+    `    API reference  ${base}/api/v1/openapi.json`,
+    `    try the demo   npx flywheel demo --url ${base}`,
+    '',
+    '',
+  ].join('\n');
+}
+
 export function buildProgram(): Command {
   const program = new Command('flywheel')
     .description('Flywheel — a self-hosted ML platform: tracking, registry, serving, monitoring, pipelines, organization.')
@@ -111,7 +131,10 @@ Examples:
       try {
         // Loaded only here: the rest of the CLI talks HTTP and must start fast.
         const { runServer } = await import('@flywheel/server');
-        await runServer(config);
+        const running = await runServer(config);
+        // A person at a terminal gets where to go, beside the JSON log lines meant for machines.
+        const { default: cluster } = await import('node:cluster');
+        if (cluster.isPrimary && process.stderr.isTTY) process.stderr.write(serverBanner(running.url, config.server.role));
       } catch (e) {
         process.stderr.write(`flywheel server: could not start: ${e instanceof Error ? e.message : String(e)}\n`);
         process.exit(1);
@@ -138,6 +161,11 @@ Examples:
   catalogCommand(program);
   postmortemCommand(program);
   workerCommand(program);
+  experimentsCommand(program);
+  runsCommand(program);
+  modelsCommand(program);
+  teamCommand(program);
+  userCommand(program);
 
   return program;
 }
