@@ -97,11 +97,13 @@ export class ActualsRepository {
       if (Number(res.numAffectedRows ?? 0) !== updates.length) throw new ConcurrentChangeError('an actual changed during the batch');
       return;
     }
-    for (const { row: r, previousRevision } of updates) {
-      const res = await this.db.updateTable('actuals')
-        .set({ deployment: r.deployment, value: r.value, ts: r.ts, updated_at: r.updated_at, revision: r.revision })
-        .where('inference_id', '=', r.inference_id).where('revision', '=', previousRevision).executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) throw new ConcurrentChangeError('an actual changed during the batch');
+    // SQLite: one UPDATE … FROM json_each per chunk (a re-sent corrected file is thousands of rows).
+    for (let i = 0; i < updates.length; i += WRITE_CHUNK) {
+      const part = updates.slice(i, i + WRITE_CHUNK);
+      const json = JSON.stringify(part.map(({ row: r, previousRevision }) => [r.inference_id, r.deployment, r.value, r.ts, r.updated_at, r.revision, previousRevision]));
+      const res = await sql`UPDATE actuals SET deployment = u.value ->> 1, value = u.value ->> 2, ts = u.value ->> 3, updated_at = u.value ->> 4, revision = u.value ->> 5
+        FROM json_each(${json}) AS u WHERE actuals.inference_id = u.value ->> 0 AND actuals.revision = u.value ->> 6`.execute(this.db);
+      if (Number(res.numAffectedRows ?? 0) !== part.length) throw new ConcurrentChangeError('an actual changed during the batch');
     }
   }
 

@@ -32,6 +32,20 @@ for (const dialect of DIALECTS) {
       assert.equal((await f.service.get('failed')).matched, false);
     });
 
+    test('bulk writes: 3,000 new actuals and 3,000 corrections in one batch each; a correction whose revision moved is refused as a whole', async () => {
+      const ids = Array.from({ length: 3000 }, (_, i) => `bulk-${i}`);
+      assert.equal((await f.service.ingest(ids.map((id, i) => ({ inferenceId: id, value: i % 2 === 0 ? 'a' : ['x', i] })))).inserted, 3000);
+      const r = await f.service.ingest(ids.map((id, i) => ({ inferenceId: id, value: i, deployment: 'churn', timestamp: 5 + i })));
+      assert.equal(r.corrected, 3000);
+      const last = await f.service.get('bulk-2999');
+      assert.deepEqual([last.value, last.deployment, last.timestamp, last.revision, last.history.map((h) => h.value)], [2999, 'churn', 5 + 2999, 2, [['x', 2999]]]);
+      const row = (await f.repo.getMany(['bulk-7', 'bulk-8']));
+      const stale = [...row.values()].map((x) => ({ row: { ...x, value: '"late"', revision: x.revision + 1 }, previousRevision: x.revision }));
+      stale[1]!.previousRevision = 1; // bulk-8 is at revision 2 now
+      await assert.rejects(f.repo.transaction((repo) => repo.updateMany(stale)), /changed during the batch/);
+      assert.equal((await f.service.get('bulk-7')).value, 7, 'nothing of the refused batch was written');
+    });
+
     test('re-sending the same values changes nothing and counts duplicates', async () => {
       f.clock.t += 1000;
       const before = await f.service.get('i1');
