@@ -70,6 +70,11 @@ for (const dialect of DIALECTS) {
       assert.match(org, /Maturity of the organization: Spreading$/m);
       assert.match(org, /Evidence suggests embedded; the questionnaire says independent \(overridden\)/);
       assert.match(org, /growth\s+churn-reduction\s+1\s+engineer \(ML, software or data\), product owner, statistician/);
+      const project = (await run(['assess', 'project', 'churn-reduction', '--url', url])).out;
+      assert.match(project, /Project churn-reduction \[idea\]: ML Test Score 1/);
+      // model-4 was attested in the first test: Model Development 2 + 0.5.
+      assert.match(project, /churn v1\s+1 \(0,1\]\s+1\.5\s+2\.5\s+1\.5\s+1\s+carol/);
+      assert.match(project, /Team growth: 1 members; missing roles: engineer/);
       const team = (await run(['assess', 'team', 'risk', '--url', url])).out;
       assert.match(team, /Maturity of team risk: /);
       assert.match(team, /fraud\s+risk\s+yes/);

@@ -36,6 +36,19 @@ export function scorecardBlocks(card: Json, history: Json[] = []): Block[] {
   return blocks;
 }
 
+/** The blocks of a project's scorecard. */
+export function projectBlocks(p: Json, history: Json[] = []): Block[] {
+  const blocks: Block[] = [
+    { h: 1, text: `Project ${p.project} [${p.stage}]: ML Test Score ${p.final}` },
+    { p: `${p.band.range}: ${p.band.meaning} (the weakest of its models; owner team ${p.ownerTeam ?? '(none)'})` },
+    { table: { headers: ['MODEL', 'FINAL', 'DATA', 'MODEL DEV', 'INFRA', 'MONITORING', 'LONE SUPERHERO'], rows: p.models.map((m: Json) => [`${m.model}${m.version ? ` v${m.version}` : ''}`, `${m.final} ${m.band}`, String(m.sections.data), String(m.sections.model), String(m.sections.infrastructure), String(m.sections.monitoring), m.loneSuperhero ?? '']) } },
+  ];
+  if (p.missingModels.length) blocks.push({ p: `Linked but not registered: ${p.missingModels.join(', ')}` });
+  if (p.skills) blocks.push({ p: `Team ${p.skills.team}: ${p.skills.members} members; missing roles: ${p.skills.missing.join(', ') || 'none'}` });
+  if (history.length > 1) blocks.push({ p: `Trend (oldest → newest): ${history.slice().reverse().map((h: Json) => `${h.score} (${day(h.at)})`).join(' → ')}` });
+  return blocks;
+}
+
 /** The blocks of an organization's (or a team's) maturity report. */
 export function orgBlocks(r: Json, history: Json[] = []): Block[] {
   const who = r.scope === 'team' ? `team ${r.subject}` : 'the organization';
@@ -142,7 +155,7 @@ async function emit(opts: Opts, data: unknown, blocks: () => Block[]): Promise<v
   } else process.stdout.write(text);
 }
 
-/** `flywheel assess model|team|org|attest|questionnaire`: evidence-based scorecards. */
+/** `flywheel assess model|project|team|org|attest|questionnaire`: evidence-based scorecards. */
 export function assessCommand(program: Command): void {
   const assess = program.command('assess').description('Evidence-based scorecards: the ML Test Score of a model, the maturity of a team or the organization.');
   const common = (c: Command) =>
@@ -161,6 +174,13 @@ export function assessCommand(program: Command): void {
     const card = await client.request<Json>('POST', path('models', name), { query: query(opts) });
     const { history } = await client.request<{ history: Json[] }>('GET', path('models', name));
     await emit(opts, card, () => scorecardBlocks(card, history));
+  });
+
+  common(assess.command('project <name>').description("Score a project: its models' ML Test Scores (the weakest is its final) and its team's skills")).action(async (name: string, opts: Opts) => {
+    const client = new ApiClient(opts.url);
+    const report = await client.request<Json>('POST', path('projects', name), { query: query(opts) });
+    const { history } = await client.request<{ history: Json[] }>('GET', path('projects', name));
+    await emit(opts, report, () => projectBlocks(report, history));
   });
 
   common(assess.command('team <name>').description("Assess a team: its models' scores, skills coverage, maturity criteria, Star Model review")).action(async (name: string, opts: Opts) => {

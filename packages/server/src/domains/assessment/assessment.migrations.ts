@@ -15,7 +15,7 @@ export const assessmentMigrations: DomainMigrations = (dialect) => {
       async up(db: Kysely<unknown>) {
         await sql`CREATE TABLE assessment_snapshots (
           id ${pk},
-          scope TEXT NOT NULL CHECK (scope IN ('model', 'team', 'organization')),
+          scope TEXT NOT NULL CHECK (scope IN ('model', 'project', 'team', 'organization')),
           subject TEXT NOT NULL,
           at ${sql.raw(t.bigint)} NOT NULL,
           assessed_by TEXT NOT NULL,

@@ -98,6 +98,20 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(report.history.slice(0, 2).map((h: Json) => [h.score, h.sections.monitoring]), [[1.5, 3], [1, 1]]);
     });
 
+    test("a project's scorecard: its models' scores, the weakest as its final, its team's skills", async () => {
+      const p = ok(await call('POST', '/api/v1/assessment/projects/churn-reduction'));
+      assert.deepEqual(p.models.map((m: Json) => [m.model, m.final, m.loneSuperhero]), [['churn', 1.5, 'carol']]);
+      assert.equal(p.final, 1.5);
+      assert.equal(p.band.range, '(1,2]');
+      assert.deepEqual(p.skills.missing, ['engineer (ML, software or data)', 'product owner', 'statistician']);
+      const fraud = ok(await call('POST', '/api/v1/assessment/projects/fraud-detection'));
+      assert.ok(fraud.final > p.final);
+      assert.deepEqual(fraud.skills.missing, []);
+      assert.equal(ok(await call('GET', '/api/v1/assessment/projects/churn-reduction')).history.length, 1);
+      assert.equal((await call('POST', '/api/v1/assessment/projects/nope')).status, 404);
+      assert.equal((await call('POST', '/api/v1/assessment/projects/fraud-detection', undefined, world.tokens.carol)).status, 403, "another team's project");
+    });
+
     test('attestations: capped at 0.5, stored with who and when; bad input is a 400 naming the field', async () => {
       const a = ok(await call('POST', '/api/v1/assessment/models/churn/attestations', { testId: 'model-4', statement: 'Staleness study: AUC falls 0.02/month', artifactUri: 'https://wiki.example/churn-staleness' }), 201);
       assert.equal(a.attestedBy, 'anonymous');
@@ -125,6 +139,9 @@ for (const dialect of DIALECTS) {
       const q = ok(await call('PUT', '/api/v1/assessment/questionnaires/organization', { archetype: 'embedded', strategy: 'ml_core', structure: 'central', people: 'full_skills' }));
       assert.equal(q.answers.archetype, 'embedded');
       assert.equal((await call('PUT', '/api/v1/assessment/questionnaires/organization', { strategy: 'world_domination' })).status, 400);
+      assert.equal(ok(await call('GET', '/api/v1/assessment/questionnaires/organization')).answers.strategy, 'ml_core');
+      const replaced = ok(await call('PUT', '/api/v1/assessment/questionnaires/organization', { archetype: 'embedded', strategy: 'ml_core', structure: 'central', people: 'full_skills', rewards: null }));
+      assert.deepEqual(replaced.answers, { archetype: 'embedded', strategy: 'ml_core', structure: 'central', people: 'full_skills' });
       const org = ok(await call('POST', '/api/v1/assessment/organization'));
       assert.equal(org.figures.production, 2);
       assert.equal(org.figures.registered, 3);

@@ -11,6 +11,7 @@ import {
   AttestationSchema,
   HistorySchema,
   OrgReportSchema,
+  ProjectScorecardSchema,
   QuestionnaireAnswers,
   QuestionnaireSchema,
   ScorecardSchema,
@@ -65,6 +66,14 @@ export async function assessmentRoutes(app: FastifyInstance, deps: { assessment:
   app.post('/api/v1/assessment/models/:name/attestations', {
     schema: { tags, summary: 'Attest that a test was done by hand, with its artifact (earns at most 0.5)', params: NameParams, body: AttestationBody, response: { 201: AttestationSchema, ...errors } },
   }, async (req, reply) => reply.status(201).send(await assessment.attest(changeContext(req), nameOf(req), req.body as { testId: string; statement: string; artifactUri?: string | null })));
+
+  app.post('/api/v1/assessment/projects/:name', {
+    schema: { tags, summary: "Score a project now: its models' ML Test Scores, the weakest as its final (the owner team's members, admins)", params: NameParams, querystring: AssessQuery, response: { 200: ProjectScorecardSchema, ...errors } },
+  }, async (req) => assessment.assessProject(changeContext(req), nameOf(req), assessOpts(req)));
+
+  app.get('/api/v1/assessment/projects/:name', {
+    schema: { tags, summary: "A project's latest stored scorecard and its history", params: NameParams, response: { 200: Type.Object({ latest: Type.Union([ProjectScorecardSchema, Type.Null()]), history: HistorySchema }), ...errors } },
+  }, async (req) => assessment.projectReport(changeContext(req), nameOf(req)));
 
   app.post('/api/v1/assessment/organization', {
     schema: { tags, summary: "Assess the organization's maturity now and keep the report (admins)", querystring: AssessQuery, response: { 200: OrgReportSchema, ...errors } },

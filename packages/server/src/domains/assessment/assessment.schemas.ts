@@ -39,6 +39,18 @@ export const ScorecardSchema = Type.Object({
   band: BandSchema,
   loneSuperhero: LoneSuperheroSchema,
 });
+export const ProjectScorecardSchema = Type.Object({
+  project: Type.String(),
+  stage: Type.String(),
+  ownerTeam: Nullable(Type.String()),
+  assessedAt: Type.Number(),
+  recencyWindowDays: Type.Number(),
+  final: Type.Number({ description: "the weakest linked model's final score" }),
+  band: BandSchema,
+  models: Type.Array(Type.Object({ model: Type.String(), version: Nullable(Type.String()), final: Type.Number(), band: Type.String(), sections: Type.Record(Type.String(), Type.Number()), loneSuperhero: Nullable(Type.String()) })),
+  missingModels: Type.Array(Type.String()),
+  skills: Nullable(Type.Object({ team: Type.String(), projects: Type.Array(Type.String()), members: Type.Number(), covered: Type.Array(Type.String()), missing: Type.Array(Type.String()), twoPizza: Type.Boolean() })),
+});
 export const HistorySchema = Type.Array(
   Type.Object({
     id: Type.Number(),

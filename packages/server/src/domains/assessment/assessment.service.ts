@@ -1,9 +1,9 @@
 import { DomainError } from '@flywheel/contract';
 import type { Clock } from '../../lib/clock.js';
 import type { Principal } from '../org/index.js';
-import type { AssessmentEvidence, TeamRecord } from './assessment.evidence-types.js';
+import type { AssessmentEvidence, ProjectRecord, TeamRecord } from './assessment.evidence-types.js';
 import type { AttestationRow, AssessmentRepository } from './assessment.repository.js';
-import type { Attestation, ModelFacts, ModelScorecard } from './assessment.types.js';
+import type { Attestation, ModelFacts, ModelScorecard, ProjectScorecard } from './assessment.types.js';
 import { bandOf, finalScore, scoreTests, TESTS } from './ml-test-score.js';
 import { gatherModelFacts, loneSuperhero, readShared, type SharedEvidence } from './model-facts.js';
 import {
@@ -103,6 +103,54 @@ export class AssessmentService {
   async attestations(model: string): Promise<Attestation[]> {
     await this.requireModel(model);
     return (await this.deps.repo.attestations(model)).map(toAttestation);
+  }
+
+  // ---- projects ------------------------------------------------------------------------------
+
+  /**
+   * A project's scorecard: each linked model's ML Test Score, the project's final score (its
+   * weakest model's: a project is as production-ready as its least tested model), its owner team's
+   * skills coverage and lone superheroes. The owner team's members and admins.
+   */
+  async assessProject(ctx: AssessmentContext, name: string, opts: { store?: boolean | undefined; windowDays?: number | undefined } = {}): Promise<ProjectScorecard> {
+    const now = this.deps.clock.now();
+    const windowMs = this.window(opts.windowDays);
+    const shared = await readShared(this.deps.evidence, now, windowMs);
+    const project = this.requireProject(ctx, shared.projects, name);
+    const cards: ModelScorecard[] = [];
+    const missing: string[] = [];
+    for (const m of project.models) {
+      if (await this.deps.evidence.registry.model(m)) cards.push(await this.scoreModel(m, shared, now, windowMs));
+      else missing.push(m);
+    }
+    const team = project.ownerTeam ? (await this.deps.evidence.org.teams()).find((t) => t.name === project.ownerTeam) : undefined;
+    const final = cards.length ? Math.min(...cards.map((c) => c.final)) : 0;
+    const report: ProjectScorecard = {
+      project: project.name,
+      stage: project.stage,
+      ownerTeam: project.ownerTeam,
+      assessedAt: now,
+      recencyWindowDays: Math.round(windowMs / DAY),
+      final,
+      band: bandOf(final),
+      models: cards.map((c) => ({ model: c.model, version: c.version, final: c.final, band: c.band.range, sections: Object.fromEntries(c.sections.map((x) => [x.id, x.score])), loneSuperhero: c.loneSuperhero.flagged ? c.loneSuperhero.person : null })),
+      missingModels: missing,
+      skills: team ? skillsCoverage(team, [project.name]) : null,
+    };
+    if (opts.store !== false) await this.deps.repo.insertSnapshot({ scope: 'project', subject: name, at: now, assessed_by: ctx.actor, score: final, report: JSON.stringify(report) });
+    return report;
+  }
+
+  async projectReport(ctx: AssessmentContext, name: string): Promise<{ latest: ProjectScorecard | null; history: HistoryPoint[] }> {
+    this.requireProject(ctx, await this.deps.evidence.projects.list(), name);
+    return this.report<ProjectScorecard>('project', name, () => ({}));
+  }
+
+  private requireProject(ctx: AssessmentContext, projects: ProjectRecord[], name: string): ProjectRecord {
+    const p = projects.find((x) => x.name === name);
+    if (!p) throw new DomainError('NOT_FOUND', `Project '${name}' not found.`);
+    if (p.ownerTeam) this.requireTeamRole(ctx.principal, p.ownerTeam, ['admin', 'maintainer', 'member', 'viewer'], `assess project '${name}'`);
+    return p;
   }
 
   // ---- questionnaires ------------------------------------------------------------------------

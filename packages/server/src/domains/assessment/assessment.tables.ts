@@ -3,13 +3,13 @@ import type { Generated } from 'kysely';
 /** Row shapes of the tables assessment owns (see assessment.migrations.ts). */
 export interface AssessmentSnapshotTable {
   id: Generated<number>;
-  /** model | team | organization */
+  /** model | project | team | organization */
   scope: string;
-  /** the model or team name; '' for the organization */
+  /** the model, project or team name; '' for the organization */
   subject: string;
   at: number;
   assessed_by: string;
-  /** the headline figure: the final ML Test Score, or the maturity level's index (0 Initial … 3 Mature) */
+  /** the headline figure: the final ML Test Score (of a model; of a project's weakest model), a team's mean, or the maturity level's index (0 Initial … 3 Mature) */
   score: number;
   /** JSON text of the whole report */
   report: string;

@@ -90,6 +90,21 @@ export interface ModelScorecard {
   loneSuperhero: LoneSuperhero;
 }
 
+/** A project's readiness: its models' ML Test Scores; the final is its weakest model's. */
+export interface ProjectScorecard {
+  project: string;
+  stage: string;
+  ownerTeam: string | null;
+  assessedAt: number;
+  recencyWindowDays: number;
+  final: number;
+  band: Band;
+  models: { model: string; version: string | null; final: number; band: string; sections: Record<string, number>; loneSuperhero: string | null }[];
+  /** linked models that are not registered (yet) */
+  missingModels: string[];
+  skills: { team: string; projects: string[]; members: number; covered: string[]; missing: string[]; twoPizza: boolean } | null;
+}
+
 /** What the rules read about one model, gathered once per assessment. */
 export interface ModelFacts {
   now: number;
