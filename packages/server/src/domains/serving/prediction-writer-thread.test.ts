@@ -62,3 +62,24 @@ test('writer thread: its checkpointer copies the WAL into the database file as r
   assert.ok(statSync(file).size > before + 500_000, `database file grew from ${before} to ${statSync(file).size} bytes`);
   await threaded.close();
 });
+
+test('writer threads of two processes on one file (cluster workers): every batch is committed while the other holds the write lock', async () => {
+  const store = await createTestStore('sqlite', MIGRATIONS);
+  after(() => store.dispose());
+  const file = sqlitePathFromUrl(store.description, '/');
+  // Two threads with their own connections stand for two cluster workers' writers.
+  const writers = [new ThreadedSqlitePredictionsRepository(store.tables<PredictionTables>(), file), new ThreadedSqlitePredictionsRepository(store.tables<PredictionTables>(), file)];
+  const logs = writers.map((w) => new GroupCommitPredictionLog(w, { durability: 'sync' }));
+  const t0 = performance.now();
+  // Waves of 100: each log commits 40 batches, while the other's commits come and go.
+  await Promise.all(logs.map(async (log, w) => {
+    for (let wave = 0; wave < 40; wave++) await Promise.all(Array.from({ length: 100 }, (_, i) => log.append(entry(100_000 * (w + 1) + wave * 100 + i))));
+  }));
+  const elapsed = performance.now() - t0;
+  const reader = new PredictionsRepository(store.tables<PredictionTables>(), 'sqlite');
+  assert.equal(await reader.count('d'), 8000, 'no batch lost to a busy lock');
+  assert.ok(logs.every((l) => l.stats().flushes >= 40), 'both wrote in many batches, so their commits interleaved');
+  for (const l of logs) await l.close();
+  for (const w of writers) await w.close();
+  assert.ok(elapsed < 60_000, `${elapsed} ms`);
+});

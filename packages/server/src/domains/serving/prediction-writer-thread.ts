@@ -5,7 +5,7 @@ import { PredictionsRepository, type NewPrediction, type PredictionTables } from
 
 /**
  * The writer thread: its own better-sqlite3 connection with the store's pragmas (WAL,
- * synchronous=FULL, busy_timeout), one IMMEDIATE transaction per batch. CommonJS source run with
+ * synchronous, its own short waits for a write lock another process holds), one IMMEDIATE transaction per batch. CommonJS source run with
  * `eval` so the same code works from the TypeScript sources and from the build.
  */
 const WRITER_SOURCE = `
@@ -14,7 +14,23 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('journal_mode = WAL');
 db.pragma(workerData.synchronous === 'normal' ? 'synchronous = NORMAL' : 'synchronous = FULL');
-db.pragma('busy_timeout = 5000');
+// The writer waits for another process's write lock itself (cluster workers share the file):
+// SQLite's own busy handler sleeps 1, 2, 5, 10, 15… ms between tries, so each collision stalled a
+// whole batch of answers for milliseconds. Here: from 50 µs, doubling up to 2 ms, for 5 s at most.
+db.pragma('busy_timeout = 0');
+const BUSY_LIMIT_MS = 5000;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+function retryingBusy(fn) {
+  const deadline = Date.now() + BUSY_LIMIT_MS;
+  for (let waitMs = 0.05; ; waitMs = Math.min(waitMs * 2, 2)) {
+    try {
+      return fn();
+    } catch (e) {
+      if (!(e && typeof e.code === 'string' && e.code.startsWith('SQLITE_BUSY')) || Date.now() > deadline) throw e;
+      Atomics.wait(pause, 0, 0, waitMs);
+    }
+  }
+}
 // Checkpoints run on a thread of their own (PASSIVE: concurrently with the writes), every
 // CHECKPOINT_ROWS rows (about 1,800 WAL pages): run by the commit that crossed SQLite's 1000-page
 // threshold, they stalled the writes queued behind it and cost 10-20 % more CPU per row (the
@@ -71,7 +87,7 @@ parentPort.on('message', (m) => {
   }
   try {
     const rows = decodeRows(m.rows);
-    all.immediate(rows);
+    retryingBusy(() => all.immediate(rows));
     parentPort.postMessage({ id: m.id });
     checkpointSoon(rows.length);
   } catch (e) {
