@@ -377,7 +377,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     await app.register(async (scope) => projectsRoutes(scope, { projects }));
     await app.register(async (scope) => auditRoutes(scope, { audit }));
     await app.register(async (scope) => policiesRoutes(scope, { policies, budgets }));
-    await app.register(async (scope) => pipelinesRoutes(scope, { pipelines }));
+    await app.register(async (scope) => pipelinesRoutes(scope, { pipelines, anonymous }));
     await app.register(async (scope) => assessmentRoutes(scope, { assessment, models: registry, anonymous }));
     await app.register(async (scope) => configRoutes(scope, { config: configAsCode }));
     await app.register(async (scope) => catalogRoutes(scope, { catalog, anonymous, teamTree: () => registry.teamTree() }));

@@ -100,5 +100,11 @@ export const pipelinesMigrations: DomainMigrations = (dialect) => {
           UNIQUE (trigger_id, event_key))`.execute(db);
       },
     },
+    '0702_pipelines_visibility': {
+      async up(db: Kysely<unknown>) {
+        await sql`ALTER TABLE pipeline_owners ADD COLUMN visibility TEXT NOT NULL DEFAULT 'internal'`.execute(db);
+        await sql`CREATE INDEX pipeline_runs_by_team ON pipeline_runs (owner_team, created_at)`.execute(db);
+      },
+    },
   };
 };

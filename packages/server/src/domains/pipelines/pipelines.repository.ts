@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../../store/index.js';
+import { loadTeamTree } from '../org/access.js';
 import type { NewStepRun, PipelineOwnerRow, PipelineRunRow, PipelinesTables, PipelineVersionRow, StepLogRow, StepRunRow } from './pipelines.tables.js';
 
 type DB = Kysely<PipelinesTables>;
@@ -54,6 +55,41 @@ export class PipelinesRepository {
   async insertOwner(row: PipelineOwnerRow): Promise<boolean> {
     const r = await this.db.insertInto('pipeline_owners').values(row).onConflict((oc) => oc.column('name').doNothing()).executeTakeFirst();
     return Number(r?.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  /** The team tree, for ownership checks (org's table, read as datasets and tracking read it). */
+  teamTree() {
+    return loadTeamTree(this.db as unknown as Kysely<unknown>);
+  }
+
+  /** Owners of the given pipelines, by name. */
+  async owners(names: readonly string[]): Promise<Map<string, PipelineOwnerRow>> {
+    if (!names.length) return new Map();
+    const rows = await this.db.selectFrom('pipeline_owners').selectAll().where('name', 'in', names).execute();
+    return new Map(rows.map((r) => [r.name, r]));
+  }
+
+  /** Compute of the steps of runs created in [from, to), per pipeline and project; only those owned by `team` when given. */
+  async compute(opts: { pipeline?: string; team?: number; from: number; to: number }): Promise<{ pipeline: string; project: string | null; owner_team: number | null; compute_ms: number; steps: number; cached: number }[]> {
+    let q = this.db
+      .selectFrom('pipeline_step_runs as s')
+      .innerJoin('pipeline_runs as r', 'r.id', 's.run_id')
+      .select(['r.pipeline_name', 'r.project', 'r.owner_team', 's.compute_ms', 's.cached_from', 's.attempt'])
+      .where('r.created_at', '>=', opts.from)
+      .where('r.created_at', '<', opts.to);
+    if (opts.pipeline !== undefined) q = q.where('r.pipeline_name', '=', opts.pipeline);
+    if (opts.team !== undefined) q = q.where('r.owner_team', '=', opts.team);
+    const out = new Map<string, { pipeline: string; project: string | null; owner_team: number | null; compute_ms: number; steps: number; cached: number }>();
+    // Summed here: PostgreSQL's bigint sum comes back as a string.
+    for (const row of await q.execute()) {
+      const key = `${row.pipeline_name}\0${row.project ?? ''}\0${row.owner_team ?? ''}`;
+      const o = out.get(key) ?? { pipeline: row.pipeline_name, project: row.project, owner_team: row.owner_team === null ? null : Number(row.owner_team), compute_ms: 0, steps: 0, cached: 0 };
+      o.compute_ms += Number(row.compute_ms);
+      if (row.cached_from !== null) o.cached++;
+      else if (Number(row.attempt) > 0) o.steps++;
+      out.set(key, o);
+    }
+    return [...out.values()].sort((a, b) => (a.pipeline < b.pipeline ? -1 : a.pipeline > b.pipeline ? 1 : 0));
   }
 
   // ---- runs ----

@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DomainError } from '@flywheel/contract';
 import type { Clock } from '../../lib/clock.js';
+import type { Access, Owned, Need } from '../org/access.js';
 import { isUniqueViolation } from '../../store/index.js';
 import type { ParamValue, PipelineDefinition, ProducedOutput, ResolvedInput, RunCause } from './pipeline.model.js';
 import { resolveParams, validatePipeline } from './pipeline.validation.js';
 import type { PipelinesRepository } from './pipelines.repository.js';
-import type { PipelineRunRow, PipelineVersionRow, StepRunRow } from './pipelines.tables.js';
+import type { PipelineOwnerRow, PipelineRunRow, PipelineVersionRow, StepRunRow } from './pipelines.tables.js';
 
 export interface PipelineView {
   name: string;
@@ -13,6 +14,21 @@ export interface PipelineView {
   description: string;
   definition: PipelineDefinition;
   createdAt: number;
+  /** The owning team's id (null: unowned), its visibility, and the project its compute is attributed to. */
+  ownerTeam: number | null;
+  visibility: string;
+  project: string | null;
+}
+
+/** Compute-seconds of pipeline steps, per pipeline, project and owner team (cached steps cost nothing). */
+export interface PipelineCost {
+  pipeline: string;
+  project: string | null;
+  ownerTeam: number | null;
+  computeSeconds: number;
+  /** Step attempts that ran a process, and steps served from cache. */
+  stepsRun: number;
+  stepsCached: number;
 }
 export interface StepRunView {
   name: string;
@@ -60,10 +76,12 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
-const toPipeline = (r: PipelineVersionRow): PipelineView => {
+const toPipeline = (r: PipelineVersionRow, owner: PipelineOwnerRow | undefined): PipelineView => {
   const definition = JSON.parse(r.definition) as PipelineDefinition;
-  return { name: r.name, version: r.version, description: definition.description ?? '', definition, createdAt: r.created_at };
+  return { name: r.name, version: r.version, description: definition.description ?? '', definition, createdAt: r.created_at, ownerTeam: owner?.owner_team ?? null, visibility: owner?.visibility ?? 'internal', project: owner?.project ?? null };
 };
+const ownedOf = (o: PipelineOwnerRow | undefined): Owned => ({ ownerTeam: o?.owner_team === null || o?.owner_team === undefined ? null : Number(o.owner_team), visibility: (o?.visibility ?? 'internal') as Owned['visibility'] });
+const PROJECT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const toStep = (s: StepRunRow): StepRunView => ({
   name: s.step,
   state: s.state,
@@ -154,18 +172,30 @@ export class PipelinesService {
     for (const fn of this.workListeners) fn();
   }
 
-  /** Registers a definition (validated); the same definition as the latest version is not a new version. */
-  async register(raw: unknown): Promise<{ pipeline: PipelineView; created: boolean }> {
+  /**
+   * Registers a definition (validated); the same definition as the latest version is not a new
+   * version. The first registration sets the owner (ACCESS.md: the team named, else the caller's
+   * only team) and the project; later ones need write access to it.
+   */
+  async register(raw: unknown, opts: { access?: Access | undefined; ownerTeam?: string | undefined; visibility?: string | undefined; project?: string | undefined } = {}): Promise<{ pipeline: PipelineView; created: boolean }> {
     const def = validatePipeline(raw);
+    if (opts.project !== undefined && !PROJECT.test(opts.project)) throw new DomainError('INVALID_INPUT', `Invalid value for project: expected 1-100 letters, digits, '_', '.', '-', got '${opts.project}'.`);
     const hash = createHash('sha256').update(canonical(def)).digest('hex');
     const now = this.clock.now();
+    let owner = await this.repo.owner(def.name);
+    if (owner) await this.require(opts.access, def.name, owner, 'write');
+    else if (opts.access || opts.project !== undefined) {
+      const owned = opts.access ? await opts.access.ownerForCreate({ team: opts.ownerTeam, visibility: opts.visibility }, { team: 'ownerTeam', visibility: 'visibility' }) : { ownerTeam: null, visibility: 'internal' as const };
+      await this.repo.insertOwner({ name: def.name, owner_team: owned.ownerTeam, visibility: owned.visibility, project: opts.project ?? null, created_at: now });
+      owner = await this.repo.owner(def.name);
+    }
     try {
       return await this.repo.transaction(async (repo) => {
         const latest = await repo.latestVersion(def.name);
-        if (latest && latest.definition_hash === hash) return { pipeline: toPipeline(latest), created: false };
+        if (latest && latest.definition_hash === hash) return { pipeline: toPipeline(latest, owner), created: false };
         const row: PipelineVersionRow = { name: def.name, version: (latest?.version ?? 0) + 1, definition: JSON.stringify(def), definition_hash: hash, created_at: now };
         await repo.insertVersion(row);
-        return { pipeline: toPipeline(row), created: true };
+        return { pipeline: toPipeline(row, owner), created: true };
       });
     } catch (e) {
       if (isUniqueViolation(e)) throw new DomainError('ALREADY_EXISTS', `Pipeline '${def.name}' was registered concurrently; retry.`);
@@ -173,23 +203,52 @@ export class PipelinesService {
     }
   }
 
-  async list(opts: { maxResults?: number; pageToken?: string } = {}): Promise<{ items: PipelineView[]; nextPageToken?: string }> {
+  private async require(access: Access | undefined, name: string, owner: PipelineOwnerRow | undefined, need: Need): Promise<void> {
+    if (!access || access.unrestricted) return;
+    await access.require(ownedOf(owner), need, `pipeline '${name}'`, () => new DomainError('NOT_FOUND', `Pipeline '${name}' does not exist.`));
+  }
+
+  /** Throws NOT_FOUND when the caller may not see the pipeline, NOT_ALLOWED when it may see but not `need` it (runs, cancels, resumes are writes). */
+  async guard(access: Access | undefined, name: string, need: Need): Promise<void> {
+    if (!access || access.unrestricted) return;
+    await this.require(access, name, await this.repo.owner(name), need);
+  }
+
+  /** The team tree, for {@link Access}. */
+  teamTree() {
+    return this.repo.teamTree();
+  }
+
+  /** Compute-seconds of the steps of runs started in [from, to), per pipeline and project; one pipeline's, or one team's. */
+  async cost(opts: { pipeline?: string; team?: number; from?: number; to?: number }): Promise<PipelineCost[]> {
+    const rows = await this.repo.compute({ ...(opts.pipeline !== undefined ? { pipeline: opts.pipeline } : {}), ...(opts.team !== undefined ? { team: opts.team } : {}), from: opts.from ?? 0, to: opts.to ?? Number.MAX_SAFE_INTEGER });
+    return rows.map((r) => ({ pipeline: r.pipeline, project: r.project, ownerTeam: r.owner_team, computeSeconds: r.compute_ms / 1000, stepsRun: r.steps, stepsCached: r.cached }));
+  }
+
+  /** Latest versions by name; pipelines the caller may not see are left out of the page. */
+  async list(opts: { maxResults?: number; pageToken?: string; access?: Access | undefined } = {}): Promise<{ items: PipelineView[]; nextPageToken?: string }> {
     const { limit, offset } = page(opts.maxResults, opts.pageToken);
     const rows = await this.repo.listLatest(offset, limit + 1);
-    return { items: rows.slice(0, limit).map(toPipeline), ...(rows.length > limit ? { nextPageToken: String(offset + limit) } : {}) };
+    const owners = await this.repo.owners(rows.map((r) => r.name));
+    const items: PipelineView[] = [];
+    for (const r of rows.slice(0, limit)) {
+      const o = owners.get(r.name);
+      if (opts.access && !opts.access.unrestricted && (await opts.access.decide(ownedOf(o), 'read')) === 'hide') continue;
+      items.push(toPipeline(r, o));
+    }
+    return { items, ...(rows.length > limit ? { nextPageToken: String(offset + limit) } : {}) };
   }
 
   async get(name: string, version?: number): Promise<PipelineView> {
     const row = version === undefined ? await this.repo.latestVersion(name) : await this.repo.getVersion(name, version);
     if (!row) throw new DomainError('NOT_FOUND', version === undefined ? `Pipeline '${name}' does not exist.` : `Pipeline '${name}' has no version ${version}.`);
-    return toPipeline(row);
+    return toPipeline(row, await this.repo.owner(name));
   }
 
   /** Queues a run of the latest (or the given) version; parameters are checked before anything is written. */
   async startRun(name: string, input: { params?: Record<string, unknown>; version?: number; cause?: RunCause } = {}): Promise<PipelineRunView> {
     const p = await this.get(name, input.version);
     const params = resolveParams(p.definition, input.params ?? {});
-    const owner = await this.repo.owner(p.name);
     const now = this.clock.now();
     const id = randomUUID().replace(/-/g, '');
     const run: PipelineRunRow = {
@@ -204,8 +263,8 @@ export class PipelinesService {
       error: null,
       cause: JSON.stringify(input.cause ?? { kind: 'manual' }),
       resumed_from: null,
-      owner_team: owner?.owner_team ?? null,
-      project: owner?.project ?? null,
+      owner_team: p.ownerTeam,
+      project: p.project,
     };
     const steps = p.definition.steps.map((s, position) => newStep(id, s.name, position, 1 + (s.retries?.max ?? 0), now));
     await this.repo.transaction((repo) => repo.insertRun(run, steps));

@@ -75,7 +75,11 @@ export interface StepLogRow {
 
 export interface PipelineOwnerRow {
   name: string;
+  /** The owning team's id (issue 6's ownership); null: unowned */
   owner_team: number | null;
+  /** private | internal, as for experiments, models and datasets */
+  visibility: string;
+  /** The project the pipeline's compute is attributed to (a name, free-form) */
   project: string | null;
   created_at: number;
 }

@@ -7,6 +7,7 @@ import type { ArtifactStore } from '../../artifacts/index.js';
 import { DomainError } from '@flywheel/contract';
 import type { Clock } from '../../lib/clock.js';
 import type { TrackingService } from '../tracking/index.js';
+import { Access } from '../org/access.js';
 import type { StepJob } from './job-queue.js';
 import type { PipelineDefinition, ProducedOutput, ResolvedInput, StepDefinition } from './pipeline.model.js';
 import { ioEnvName, paramEnvName } from './pipeline.model.js';
@@ -145,14 +146,17 @@ export class StepRunner {
   private async experimentFor(pipeline: string): Promise<string> {
     const cached = this.experiments.get(pipeline);
     if (cached) return cached;
-    const { tracking } = this.o;
+    const { tracking, repo } = this.o;
     let id: string;
     try {
       id = (await tracking.getExperimentByName(pipeline)).experimentId;
     } catch (e) {
       if (!(e instanceof DomainError && e.code === 'NOT_FOUND')) throw e;
+      // Owned by the pipeline's team: its steps' runs then count in the team's compute spend (budgets).
+      const owner = await repo.owner(pipeline);
+      const owned = owner?.owner_team !== null && owner?.owner_team !== undefined ? { access: new Access(null, 'full', () => tracking.teamTree()), ownerTeam: String(owner.owner_team), visibility: owner.visibility } : {};
       try {
-        id = await tracking.createExperiment({ name: pipeline, tags: [{ key: 'flywheel.pipeline', value: pipeline }] });
+        id = await tracking.createExperiment({ name: pipeline, tags: [{ key: 'flywheel.pipeline', value: pipeline }], ...owned });
       } catch (e2) {
         if (!(e2 instanceof DomainError && e2.code === 'ALREADY_EXISTS')) throw e2;
         id = (await tracking.getExperimentByName(pipeline)).experimentId; // created concurrently
