@@ -185,6 +185,7 @@ for (const dialect of DIALECTS) {
       await steps.waitFor();
       assert.equal(await steps.locator('li[aria-current="step"] .ops-step-weight').innerText(), '10 %');
       assert.match(await s.page.locator('.panel', { hasText: 'Canary rollouts' }).innerText(), /Canary next\s*running — step 1 of 3, at 10 % of traffic/);
+      assert.match(await s.page.getByRole('note').innerText(), /rollout of next is running[\s\S]*stops the rollout/);
       const shadow = s.page.locator('.panel', { hasText: 'Shadow comparison' });
       await shadow.getByRole('row', { name: /mirror/ }).waitFor();
       // Shadow copies run after the answer: wait until the report has counted them.

@@ -67,13 +67,34 @@ export function duration(ms: number): string {
   return `${fmt(s / 86400, 1)} d`;
 }
 
+/**
+ * What a refusal's details list as unmet: a policy violation's `unmet` ({policy, detail}) or a
+ * gate's `checklist.conditions` ({label, why, passed}).
+ */
+export function unmetOf(error: unknown): { name: string; why: string }[] {
+  const d = error instanceof ApiError ? (error.details as { unmet?: { policy?: string; detail?: string }[]; checklist?: { conditions?: { label: string; why: string; passed: boolean }[] } } | undefined) : undefined;
+  if (Array.isArray(d?.unmet)) return d.unmet.map((u) => ({ name: `policy ${u.policy ?? '?'}`, why: u.detail ?? '' }));
+  if (Array.isArray(d?.checklist?.conditions)) return d.checklist.conditions.filter((c) => !c.passed).map((c) => ({ name: c.label, why: c.why }));
+  return [];
+}
+
 /** The server's refusal, shown as it said it, with the conditions it listed (if any). */
 export function Refusal({ error, title }: { error: unknown; title?: string }) {
   const message = error instanceof Error ? error.message : String(error);
+  const unmet = unmetOf(error);
   return (
     <div className="state error" role="alert">
       {title && <strong>{title} </strong>}
       <span className="refusal-message">{message}</span>
+      {unmet.length > 0 && (
+        <ul className="refusal-unmet">
+          {unmet.map((u, i) => (
+            <li key={i}>
+              <strong>{u.name}</strong>: {u.why}
+            </li>
+          ))}
+        </ul>
+      )}
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { api } from '../../api/client';
-import { useApi } from '../../api/use-api';
+import { useApi, type ApiState } from '../../api/use-api';
 import { useCanWrite } from '../../api/session';
 import { Badge, Page, Panel, When } from '../../components/page';
 import { Empty } from '../../components/states';
@@ -15,6 +15,8 @@ const roleTone = (r: string) => (r === 'primary' ? 'info' : r === 'canary' ? 'wa
 export function DeploymentPage() {
   const name = useParams().name!;
   const state = useApi((signal) => api.get<Deployment>(`/api/v1/deployments/${encodeURIComponent(name)}`, undefined, signal), [name]);
+  const rollouts = useApi((signal) => api.get<{ rollouts: Rollout[] }>(`/api/v1/deployments/${encodeURIComponent(name)}/rollouts`, undefined, signal), [name, state.data?.revision]);
+  const active = rollouts.data?.rollouts.find((r) => r.state === 'running' || r.state === 'paused');
   return (
     <Page title={name} subtitle={state.data ? <>Revision {state.data.revision} · updated <When at={state.data.updatedAt} /> by {state.data.createdBy ?? 'unknown'}</> : 'Deployment'}>
       <p>
@@ -23,10 +25,10 @@ export function DeploymentPage() {
       <OpsAsync state={state} what="the deployment">
         {(d) => (
           <>
-            <TrafficEditor deployment={d} onSaved={state.reload} />
+            <TrafficEditor deployment={d} onSaved={state.reload} activeRollout={active} />
             <LiveCharts deployment={d.name} variants={d.config.variants.map((v) => v.name)} />
             <div className="grid-2">
-              <Rollouts name={d.name} revision={d.revision} />
+              <Rollouts name={d.name} state={rollouts} />
               {d.config.variants.some((v) => v.role === 'shadow') ? <Shadow name={d.name} /> : (
                 <Panel title="Shadow comparison">
                   <p className="muted">No shadow variant. Add one with role <code>shadow</code> to mirror requests to a new model without answering with it, and compare its outputs here.</p>
@@ -43,7 +45,7 @@ export function DeploymentPage() {
 }
 
 /** The variants table with a weight field per answering variant; saving writes a new revision. */
-function TrafficEditor({ deployment, onSaved }: { deployment: Deployment; onSaved: () => void }) {
+function TrafficEditor({ deployment, onSaved, activeRollout }: { deployment: Deployment; onSaved: () => void; activeRollout: Rollout | undefined }) {
   const canWrite = useCanWrite();
   const initial = () => Object.fromEntries(deployment.config.variants.map((v) => [v.name, String(v.weight)]));
   const [weights, setWeights] = useState<Record<string, string>>(initial);
@@ -146,6 +148,11 @@ function TrafficEditor({ deployment, onSaved }: { deployment: Deployment; onSave
             <span className="muted">Log in to change the traffic split.</span>
           )}
         </div>
+        {activeRollout && (
+          <p className="ops-note" role="note">
+            A canary rollout of <strong>{activeRollout.canary}</strong> is {activeRollout.state}: its controller sets these weights step by step. Changing the canary's weight here stops the rollout (your split wins).
+          </p>
+        )}
         {refusal !== null && <Refusal error={refusal} title="The server refused the change:" />}
         {saved !== null && (
           <p className="ops-ok" role="status">
@@ -157,8 +164,7 @@ function TrafficEditor({ deployment, onSaved }: { deployment: Deployment; onSave
   );
 }
 
-function Rollouts({ name, revision }: { name: string; revision: number }) {
-  const state = useApi((signal) => api.get<{ rollouts: Rollout[] }>(`/api/v1/deployments/${encodeURIComponent(name)}/rollouts`, undefined, signal), [name, revision]);
+function Rollouts({ name, state }: { name: string; state: ApiState<{ rollouts: Rollout[] }> }) {
   return (
     <Panel title="Canary rollouts">
       <OpsAsync state={state} what="rollouts">
