@@ -59,7 +59,7 @@ import {
 import { OrgRepository, OrgService, TeamsService, orgMigrations, orgRoutes } from './domains/org/index.js';
 import { AuditRepository, AuditService, auditMigrations, auditRoutes } from './domains/audit/index.js';
 import { ProjectsRepository, ProjectsService, orgTeamEvidence, projectsMigrations, projectsRoutes, registryModelEvidence } from './domains/projects/index.js';
-import { BudgetsService, PoliciesRepository, PoliciesService, PolicyGate, policiesMigrations, policiesRoutes } from './domains/policies/index.js';
+import { BudgetsService, PoliciesRepository, PoliciesService, PolicyGate, StorageMeter, policiesMigrations, policiesRoutes } from './domains/policies/index.js';
 import { PipelinesRepository, PipelinesService, createPipelineExecutor, pipelinesMigrations, pipelinesRoutes, type DatasetResolver, type ModelVersionsOfRun } from './domains/pipelines/index.js';
 import { registerWebUi } from './http/web-ui.js';
 import { ConfigAsCodeService, configRoutes, orgUserExists, platformConfigPorts } from './domains/config-as-code/index.js';
@@ -225,7 +225,8 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   // The Center of Excellence's policies and the teams' budgets, enforced where the action happens.
   const policiesRepo = new PoliciesRepository(store.tables());
   const policies = new PoliciesService({ repo: policiesRepo, clock, audit });
-  const budgets = new BudgetsService({ repo: policiesRepo, clock, audit });
+  // Storage is measured by walking the artifact store, at most every 10 minutes (storage-meter.ts).
+  const budgets = new BudgetsService({ repo: policiesRepo, clock, audit, storage: new StorageMeter({ artifacts, clock }) });
   const gate = new PolicyGate({ policies, budgets });
   registry.setActionGate(gate);
   tracking.setActionGate(gate);
@@ -239,6 +240,8 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     logger: logger.child({ domain: 'serving' }),
     changes: audit,
   });
+  // A deployment that serves something new is refused over an enforced budget of its models' teams or its projects.
+  deployments.setBudgetGate(gate);
   // Every deployment's models are loaded and warmed before the server takes traffic.
   await deployments.start();
   // 'sync' (default): a prediction is answered only once it is committed to the log (group commit).

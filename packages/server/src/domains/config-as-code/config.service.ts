@@ -124,7 +124,7 @@ export class ConfigAsCodeService {
       teams: out,
       projects: (await allProjects(projects)).map(projectDeclaration),
       policies: (await policies.list()).map((p) => ({ name: p.name, scope: p.scope, action: p.action, ...(p.alias === undefined ? {} : { alias: p.alias }), conditions: p.conditions })),
-      budgets: (await budgets.list()).map((b) => ({ name: b.name, team: b.team, amount: b.amount, period: b.period, enforce: b.enforce })),
+      budgets: (await budgets.list()).map((b) => ({ name: b.name, ...(b.project === null ? { team: b.team } : { project: b.project }), amount: b.amount, period: b.period, enforce: b.enforce })),
       rates: await budgets.rates(),
     };
   }
@@ -232,10 +232,13 @@ export class ConfigAsCodeService {
     const budgets = new Map((await ports.budgets.list()).map((b) => [b.name, b]));
     for (const [i, raw] of doc.budgets.entries()) {
       const d = at(`budgets[${i}]`, () => BudgetsService.declared(raw));
-      if (!teamKnown(d.team)) throw new DomainError('INVALID_INPUT', `budgets[${i}].team: team '${d.team}' neither exists nor is declared`);
+      if (d.team !== null && !teamKnown(d.team)) throw new DomainError('INVALID_INPUT', `budgets[${i}].team: team '${d.team}' neither exists nor is declared`);
+      if (d.project !== null && !projects.has(d.project) && !doc.projects.some((p) => p.name === d.project)) throw new DomainError('INVALID_INPUT', `budgets[${i}].project: project '${d.project}' neither exists nor is declared`);
       const cur = budgets.get(d.name);
       const fields: FieldChange[] = [];
-      for (const k of ['team', 'amount', 'period', 'enforce'] as const) if (!same(cur?.[k] ?? null, d[k])) fields.push({ field: k, from: cur?.[k] ?? null, to: d[k] });
+      // A project's budget keeps its project's owner team by itself: only the project is compared.
+      const keys = d.project === null ? (['team', 'project', 'amount', 'period', 'enforce'] as const) : (['project', 'amount', 'period', 'enforce'] as const);
+      for (const k of keys) if (!same(cur?.[k] ?? null, d[k])) fields.push({ field: k, from: cur?.[k] ?? null, to: d[k] });
       if (fields.length) steps.push({ change: { op: cur ? 'update' : 'create', kind: 'budget', name: d.name, changes: fields }, run: (p, ctx) => p.budgets.put(raw, by(ctx)) });
       else unchanged++;
     }

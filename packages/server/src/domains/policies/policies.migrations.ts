@@ -50,5 +50,12 @@ export const policiesMigrations: DomainMigrations = (dialect) => {
           UNIQUE (budget_id, period_start, threshold))`.execute(db);
       },
     },
+    // Budgets of a project (beside a team's): `team` keeps the project's owner team when it was set ('' without one).
+    '0921_policies_project_budgets': {
+      async up(db: Kysely<unknown>) {
+        await sql`ALTER TABLE budgets ADD COLUMN project TEXT`.execute(db);
+        await sql`CREATE INDEX budgets_project ON budgets (project)`.execute(db);
+      },
+    },
   };
 };

@@ -2,6 +2,8 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { BudgetAlertTable, BudgetTable, CostRateRow, PoliciesTables, PolicyVersionRow } from './policies.tables.js';
 
 type DB = Kysely<PoliciesTables>;
+/** The experiment tag that attributes an experiment's runs (and their artifacts) to a project. */
+export const PROJECT_TAG = 'flywheel.project';
 export type BudgetRow = Selectable<BudgetTable>;
 export type BudgetAlertRow = Selectable<BudgetAlertTable>;
 
@@ -66,8 +68,14 @@ export class PoliciesRepository {
     return this.db.selectFrom('budgets').selectAll().where('name', '=', name).executeTakeFirst();
   }
 
+  /** A team's own budgets (not the budgets of its projects). */
   budgetsOfTeam(team: string): Promise<BudgetRow[]> {
-    return this.db.selectFrom('budgets').selectAll().where('team', '=', team).orderBy('name').execute();
+    return this.db.selectFrom('budgets').selectAll().where('team', '=', team).where('project', 'is', null).orderBy('name').execute();
+  }
+
+  budgetsOfProjects(projects: string[]): Promise<BudgetRow[]> {
+    if (!projects.length) return Promise.resolve([]);
+    return this.db.selectFrom('budgets').selectAll().where('project', 'in', projects).orderBy('name').execute();
   }
 
   async insertBudget(row: Omit<BudgetRow, 'id'>): Promise<void> {
@@ -125,6 +133,59 @@ export class PoliciesRepository {
       .execute();
     // Summed here, not in SQL: PostgreSQL's bigint sum comes back as a string, and one team's runs in a month are few.
     return rows.reduce((s, r) => s + Math.max(0, Number(r.end_time) - Number(r.start_time)), 0) / 1000;
+  }
+
+  /** Experiments a project's runs are in: those tagged `flywheel.project` = the project. */
+  async projectExperiments(project: string): Promise<number[]> {
+    return (await this.db.selectFrom('experiment_tags').select('experiment_id').where('key', '=', PROJECT_TAG).where('value', '=', project).execute()).map((r) => Number(r.experiment_id));
+  }
+
+  async experimentProject(experimentId: number): Promise<string | null> {
+    return (await this.db.selectFrom('experiment_tags').select('value').where('experiment_id', '=', experimentId).where('key', '=', PROJECT_TAG).executeTakeFirst())?.value ?? null;
+  }
+
+  /** Seconds of runs that ended in [from, to) in these experiments. */
+  async computeSecondsIn(experimentIds: number[], from: number, to: number): Promise<number> {
+    if (!experimentIds.length) return 0;
+    const rows = await this.db
+      .selectFrom('runs')
+      .select(['start_time', 'end_time'])
+      .where('experiment_id', 'in', experimentIds)
+      .where('status', 'in', ['FINISHED', 'FAILED', 'KILLED'])
+      .where('end_time', '>=', from)
+      .where('end_time', '<', to)
+      .execute();
+    return rows.reduce((s, r) => s + Math.max(0, Number(r.end_time) - Number(r.start_time)), 0) / 1000;
+  }
+
+  /** Owner team id of every experiment. */
+  async experimentOwners(): Promise<Map<number, number | null>> {
+    return new Map((await this.db.selectFrom('experiments').select(['experiment_id', 'owner_team']).execute()).map((r) => [Number(r.experiment_id), r.owner_team === null ? null : Number(r.owner_team)]));
+  }
+
+  async datasetOwners(): Promise<Map<string, number | null>> {
+    return new Map((await this.db.selectFrom('named_datasets').select(['name', 'owner_team']).execute()).map((r) => [r.name, r.owner_team === null ? null : Number(r.owner_team)]));
+  }
+
+  async modelOwners(names: string[]): Promise<Map<string, number | null>> {
+    if (!names.length) return new Map();
+    return new Map((await this.db.selectFrom('registered_models').select(['name', 'owner_team']).where('name', 'in', names).execute()).map((r) => [r.name, r.owner_team === null ? null : Number(r.owner_team)]));
+  }
+
+  /** Every revision of every live deployment, oldest first per deployment. */
+  deploymentRevisions() {
+    return this.db.selectFrom('deployment_revisions').select(['deployment', 'revision', 'config', 'created_at']).orderBy('deployment').orderBy('revision').execute();
+  }
+
+  async project(name: string): Promise<{ name: string; ownerTeam: string | null; deployments: string[] } | undefined> {
+    const r = await this.db.selectFrom('projects').select(['name', 'owner_team', 'deployments']).where('name', '=', name).executeTakeFirst();
+    return r ? { name: r.name, ownerTeam: r.owner_team, deployments: JSON.parse(r.deployments) as string[] } : undefined;
+  }
+
+  /** Projects that list `deployment` among theirs. */
+  async projectsOfDeployment(deployment: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('projects').select(['name', 'deployments']).execute();
+    return rows.filter((r) => (JSON.parse(r.deployments) as string[]).includes(deployment)).map((r) => r.name);
   }
 
   async modelOwner(name: string): Promise<number | null | undefined> {

@@ -47,7 +47,7 @@ export async function policiesRoutes(app: FastifyInstance, deps: { policies: Pol
   });
 
   app.get('/api/v1/budgets', { schema: { tags: ['budgets'], summary: 'Every budget with its spend this period', response: errors } }, async () => ({ budgets: await budgets.statuses() }));
-  app.post('/api/v1/budgets', { schema: { tags: ['budgets'], summary: 'Create or replace a budget {name, team, amount, period: month, enforce}', body: AnyBody, response: errors } }, async (req) => ({ budget: await budgets.put(req.body, by(req)) }));
+  app.post('/api/v1/budgets', { schema: { tags: ['budgets'], summary: 'Create or replace a budget {name, team | project, amount, period: month, enforce}', body: AnyBody, response: errors } }, async (req) => ({ budget: await budgets.put(req.body, by(req)) }));
   app.get('/api/v1/budgets/:name', { schema: { tags: ['budgets'], params: NameParams, response: errors } }, async (req) => ({ budget: await budgets.get(name(req)) }));
   app.put('/api/v1/budgets/:name', { schema: { tags: ['budgets'], params: NameParams, body: AnyBody, response: errors } }, async (req) => {
     const body = typeof req.body === 'object' && req.body !== null ? { ...(req.body as object), name: name(req) } : req.body;
@@ -62,8 +62,11 @@ export async function policiesRoutes(app: FastifyInstance, deps: { policies: Pol
   }));
 
   app.get('/api/v1/cost/rates', { schema: { tags: ['cost'], response: errors } }, async () => ({ rates: await budgets.rates() }));
-  app.put('/api/v1/cost/rates', { schema: { tags: ['cost'], summary: 'Set compute_second and/or storage_gb_month prices', body: AnyBody, response: errors } }, async (req) => ({
+  app.put('/api/v1/cost/rates', { schema: { tags: ['cost'], summary: 'Set compute_second, replica_second and/or storage_gb_month prices', body: AnyBody, response: errors } }, async (req) => ({
     rates: await budgets.setRates(req.body, by(req)),
   }));
-  app.get('/api/v1/cost/teams/:name', { schema: { tags: ['cost'], summary: "A team's spend this month", params: NameParams, response: errors } }, async (req) => ({ spend: await budgets.teamSpend(name(req)) }));
+  app.get('/api/v1/cost/teams/:name', { schema: { tags: ['cost'], summary: "A team's spend this month: runs, replicas of its models, storage of its experiments and datasets", params: NameParams, response: errors } }, async (req) => ({ spend: await budgets.teamSpend(name(req)) }));
+  app.get('/api/v1/cost/projects/:name', { schema: { tags: ['cost'], summary: "A project's spend this month: runs of experiments tagged flywheel.project, replicas of its deployments, their storage", params: NameParams, response: errors } }, async (req) => ({
+    spend: await budgets.projectSpend(name(req)),
+  }));
 }

@@ -17,7 +17,10 @@ export interface CostRateRow { key: string; price: number; updated_by: string; u
 export interface BudgetTable {
   id: Generated<number>;
   name: string;
+  /** a team's budget: the team; a project's: the project's owner team when set ('' without one) */
   team: string;
+  /** a project's budget: the project; null for a team's */
+  project: string | null;
   period: 'month';
   amount: number;
   enforce: number;
@@ -45,6 +48,11 @@ export interface EvidenceTables {
   model_versions: { name: string; version: number; user_id: string | null; run_id: string | null };
   model_cards: { name: string; version: number; status: string };
   model_version_approvals: { id: number; name: string; version: number; status: string; decided_by: string | null; decided_at: number; reason: string | null };
+  experiment_tags: { experiment_id: number; key: string; value: string };
+  deployments: { name: string; created_at: number; current_revision: number };
+  deployment_revisions: { deployment: string; revision: number; config: string; created_at: number };
+  projects: { name: string; owner_team: string | null; deployments: string };
+  named_datasets: { name: string; owner_team: number | null };
 }
 
 export interface PoliciesTables extends EvidenceTables {

@@ -4,7 +4,7 @@ import type { PoliciesService } from './policies.service.js';
 /**
  * The one object the registry and tracking services consult before an action the organization
  * governs (their `RegistryActionGate` / `TrackingActionGate` ports, matched structurally so those
- * domains do not import this one): approval policies before an alias is set, budgets before a run.
+ * domains do not import this one): approval policies before an alias is set, budgets before a run or a deployment.
  */
 export class PolicyGate {
   constructor(private readonly deps: { policies: PoliciesService; budgets: BudgetsService }) {}
@@ -15,5 +15,10 @@ export class PolicyGate {
 
   beforeRunCreate(input: { experimentId: number; actor: string; source: string | null }): Promise<void> {
     return this.deps.budgets.enforceRunCreate(input.experimentId, input);
+  }
+
+  /** Serving's `DeploymentBudgetGate`: budgets before a deployment is created or changed. */
+  beforeDeploy(input: { deployment: string; models: string[]; actor: string; source: string | null }): Promise<void> {
+    return this.deps.budgets.enforceDeployment(input, input);
   }
 }

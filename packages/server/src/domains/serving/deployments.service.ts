@@ -127,7 +127,16 @@ export interface DeploymentsDeps {
   changes?: ChangeRecorder | undefined;
   /** Proxies for `runtime: 'http'` variants (default: a new one). */
   httpRuntime?: HttpModelRuntime | undefined;
+  /** Budgets consulted before a deployment is created or changed (or set later with `setBudgetGate`). */
+  budgets?: DeploymentBudgetGate | undefined;
 }
+
+/** Refuses (throws BUDGET_EXCEEDED) a deployment over an enforced budget; the policies domain's PolicyGate matches it. */
+export interface DeploymentBudgetGate {
+  beforeDeploy(input: { deployment: string; models: string[]; actor: string; source: string | null }): Promise<void>;
+}
+
+const modelsOf = (c: DeploymentConfig) => c.variants.flatMap((v) => ('model' in v ? [v.model.name] : []));
 
 /** A deployment whose revision failed to load is tried again by `refresh()` after this long (ms) unless its revision changes. */
 const RETRY_BROKEN_MS = 60_000;
@@ -268,7 +277,10 @@ export class DeploymentsService {
   /** Names recently looked up in the store and not found there (ms of the lookup): misses stay cheap. */
   private readonly absent = new Map<string, number>();
 
+  private budgets: DeploymentBudgetGate | undefined;
+
   constructor(private readonly deps: DeploymentsDeps) {
+    this.budgets = deps.budgets;
     this.repo = deps.repo;
     this.maxModelBytes = deps.maxModelBytes ?? 2 * 1024 ** 3;
     this.http = deps.httpRuntime ?? new HttpModelRuntime();
@@ -376,9 +388,15 @@ export class DeploymentsService {
     });
   }
 
+  /** Wires the budgets check after construction (main.ts builds serving before policies). */
+  setBudgetGate(gate: DeploymentBudgetGate): void {
+    this.budgets = gate;
+  }
+
   async create(input: { name: string; config: unknown; createdBy?: string | undefined; source?: string | undefined }): Promise<Deployment> {
     if (typeof input.name !== 'string' || !NAME.test(input.name)) throw invalid("name must be 1-128 letters, digits, '_', '.' or '-'.");
     const config = validateConfig(input.config);
+    await this.budgets?.beforeDeploy({ deployment: input.name, models: modelsOf(config), actor: input.createdBy ?? 'anonymous', source: input.source ?? null });
     return this.mutex.run(async () => {
       if (await this.repo.getDeployment(input.name)) throw new DomainError('ALREADY_EXISTS', `Deployment '${input.name}' already exists.`);
       const table = await this.buildTable(input.name, 1, config);
@@ -423,6 +441,13 @@ export class DeploymentsService {
   /** Writes the config as a new revision and switches traffic to it once its models are warm. */
   async update(name: string, rawConfig: unknown, createdBy?: string, source?: string): Promise<Deployment> {
     const config = validateConfig(rawConfig);
+    if (this.budgets) {
+      // Shifting weights (rollout steps) adds no replica: only a change that serves something new is a new deployment's cost.
+      const current = await this.get(name).catch(() => undefined);
+      const key = (v: VariantConfig) => ('model' in v ? `${v.model.name}/${v.model.version}` : `http:${v.name}`);
+      const before = new Set(current?.config.variants.map(key) ?? []);
+      if (config.variants.some((v) => !before.has(key(v)))) await this.budgets.beforeDeploy({ deployment: name, models: modelsOf(config), actor: createdBy ?? 'anonymous', source: source ?? null });
+    }
     return this.mutex.run(async () => {
       await this.requireDeployment(name);
       return this.activate(name, config, createdBy, 'deployment.updated', source);
