@@ -279,11 +279,14 @@ for (const dialect of DIALECTS) {
       await s.page.getByLabel('Resource').fill('project:churn-poc');
       await s.page.getByRole('button', { name: 'Filter' }).click();
       await s.page.waitForURL(/resource=project%3Achurn-poc/);
-      const rows = s.page.locator('table.org-audit tbody tr');
-      await rows.first().waitFor();
-      const text = (await rows.allInnerTexts()).join('\n');
-      assert.match(text, /project\.stage\w*[\s\S]*project:churn-poc/);
-      assert.doesNotMatch(text, /fraud-idea/);
+      // The filtered list replaces the full one: wait for the stage change, then nothing else may show.
+      await s.page.waitForFunction(() => {
+        const rows = [...document.querySelectorAll('table.org-audit tbody tr')];
+        return rows.length > 0 && rows.every((r) => r.textContent?.includes('project:churn-poc'));
+      });
+      const text = (await s.page.locator('table.org-audit tbody tr').allInnerTexts()).join('\n');
+      assert.match(text, /project\.stage_changed[\s\S]*project:churn-poc[\s\S]*project\.created/);
+      assert.doesNotMatch(text, /fraud-idea|deployment:/);
       await s.page.getByRole('button', { name: 'Clear' }).click();
       await s.page.getByLabel('Action').fill('deployment.*');
       await s.page.getByRole('button', { name: 'Filter' }).click();
@@ -313,3 +316,38 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('operate and organization pages on an empty platform', () => {
+  let server: UiServer;
+  before(async () => {
+    server = await startUiServer('sqlite');
+  });
+  after(() => server?.close());
+
+  test('every page says what to do first, without an error', async () => {
+    const s = await openSession(server);
+    const pages: [string, string | RegExp][] = [
+      ['/ui/deployments', 'No deployments yet'],
+      ['/ui/monitoring/monitors', 'No monitors yet'],
+      ['/ui/monitoring/alerts', 'No alert rules'],
+      ['/ui/monitoring/labeling', 'Nothing to label yet'],
+      ['/ui/org/projects', 'No projects yet'],
+      ['/ui/org/teams', 'No teams yet'],
+      ['/ui/org/budgets', 'No budgets yet'],
+      ['/ui/org/scorecards', 'Not assessed yet'],
+      ['/ui/org/policies', 'No policies yet'],
+      ['/ui/org/catalog', 'Search by name, description, owner team or tag'],
+    ];
+    for (const [url, heading] of pages) {
+      await s.page.goto(url);
+      await s.page.getByRole('heading', { name: heading }).waitFor();
+    }
+    await s.page.goto('/ui/org/audit');
+    await s.page.getByText(/No entry matches yet/).waitFor();
+    await s.page.getByRole('status').filter({ hasText: 'chain intact' }).waitFor();
+    await s.page.goto('/ui/monitoring/labeling/nowhere');
+    await s.page.getByTestId('queue-pending').waitFor();
+    assert.equal(await s.page.getByTestId('queue-pending').innerText(), '0');
+    await s.close();
+  });
+});
