@@ -23,18 +23,32 @@ export interface CategoryCounts {
  */
 export function countCategories(argument: string, values: ArrayLike<Category | null | undefined>): CategoryCounts {
   requireNonEmpty(argument, values);
-  const counts = new Map<Category, number>();
+  // One map lookup per value (category → slot) and a typed tally, instead of a get and a set.
+  const slots = new Map<Category, number>();
+  let tally = new Float64Array(64);
   let dropped = 0;
   const n = values.length;
   for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (v === null || v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v))) {
-      dropped++;
-      continue;
+    let k = slots.get(v as Category);
+    if (k === undefined) {
+      if (v === null || v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v))) {
+        dropped++;
+        continue;
+      }
+      k = slots.size;
+      slots.set(v, k);
+      if (k === tally.length) {
+        const grown = new Float64Array(2 * k);
+        grown.set(tally);
+        tally = grown;
+      }
     }
-    counts.set(v, (counts.get(v) ?? 0) + 1);
+    tally[k]!++;
   }
-  if (counts.size === 0) throw new DomainError('INVALID_INPUT', `'${argument}' has no value (${n} missing).`, { field: argument });
+  if (slots.size === 0) throw new DomainError('INVALID_INPUT', `'${argument}' has no value (${n} missing).`, { field: argument });
+  const counts = new Map<Category, number>();
+  for (const [category, k] of slots) counts.set(category, tally[k]!);
   return { counts, total: n - dropped, dropped };
 }
 

@@ -214,3 +214,24 @@ describe('prepared sides', () => {
     assert.throws(() => columnDrift('x', countCategories('reference', ['a']), cur, { kind: 'numerical' }), isInvalid('reference.x'));
   });
 });
+
+describe('countCategories (one lookup per value, typed tally)', () => {
+  it('equals a plain count on random columns with missing entries, in order of first appearance', () => {
+    const r = prng(11);
+    for (const n of [1, 50, 20_000]) {
+      const pool: (string | number | boolean | null | undefined)[] = ['a', 'b', '', null, undefined, Number.NaN, 1, '1', true, false, 2.5, ...Array.from({ length: 120 }, (_, i) => `c${i}`)];
+      const values = Array.from({ length: n }, () => pool[Math.floor(r() ** 2 * pool.length)]);
+      values[0] = 'first';
+      const expected = new Map<unknown, number>();
+      let dropped = 0;
+      for (const v of values) {
+        if (v === null || v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v))) dropped++;
+        else expected.set(v, (expected.get(v) ?? 0) + 1);
+      }
+      const got = countCategories('x', values);
+      assert.deepEqual([...got.counts], [...expected]);
+      assert.equal(got.dropped, dropped);
+      assert.equal(got.total, n - dropped);
+    }
+  });
+});

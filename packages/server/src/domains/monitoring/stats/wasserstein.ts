@@ -27,9 +27,16 @@ export function wasserstein(reference: NumericInput | SortedSample, current: Num
   return wassersteinFromDistance(wassersteinSorted(a, b), a);
 }
 
+const stdOf = new WeakMap<Float64Array, number>();
+
 /** Adds the normed form to a W1 distance; `sortedReference` gives the standard deviation. */
 export function wassersteinFromDistance(distance: number, reference: Float64Array): WassersteinResult {
-  const referenceStd = meanAndStd(reference).std;
+  let referenceStd = stdOf.get(reference);
+  if (referenceStd === undefined) {
+    referenceStd = meanAndStd(reference).std;
+    // A reference prepared once (a monitor's) is compared with window after window.
+    stdOf.set(reference, referenceStd);
+  }
   return { distance, normed: distance / Math.max(referenceStd, WASSERSTEIN_MIN_STD), referenceStd };
 }
 
