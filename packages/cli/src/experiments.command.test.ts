@@ -2,12 +2,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CommanderError } from 'commander';
+import { Command, CommanderError } from 'commander';
 // The whole platform on a real socket over a fresh store of each dialect.
 import { createTestPlatform, DIALECTS } from '../../server/src/test-support/platform.js';
 import type { CliError } from './client.js';
 import { experimentsCommand } from './experiments.command.js';
 import { runsCommand } from './runs.command.js';
+import { modelsCommand } from './models.command.js';
+import { teamCommand, userCommand } from './team.command.js';
 import { runInProcess } from './test-support/run-in-process.js';
 
 /** The JSON a command printed (the test runner may have written its own bytes before it). */
@@ -139,6 +141,21 @@ for (const dialect of DIALECTS) {
 
 test('an unreachable server is exit 3', async () => {
   await assert.rejects(run(['experiments', 'list', '--url', 'http://127.0.0.1:9']), (e: CliError) => e.exitCode === 3 && /Cannot reach the Flywheel server/.test(e.message));
+});
+
+test('every experiments, runs, models, team and user command has examples, --url and --json', () => {
+  const program = new Command('flywheel');
+  for (const register of [experimentsCommand, runsCommand, modelsCommand, teamCommand, userCommand]) register(program);
+  const leaves = program.commands.flatMap((group) => group.commands.map((c) => [`${group.name()} ${c.name()}`, c] as const));
+  assert.equal(leaves.length, 3 + 3 + 8 + 5 + 3);
+  for (const [name, cmd] of leaves) {
+    let help = '';
+    cmd.configureOutput({ writeOut: (s) => (help += s) });
+    cmd.outputHelp();
+    assert.match(help, /Examples:\n\s+\$ flywheel /, `${name} --help has examples`);
+    assert.match(help, /--url <url>/, `${name} takes --url`);
+    assert.match(help, /--json/, `${name} takes --json`);
+  }
 });
 
 // The installed command: help with examples, and a usage error's exit code.
