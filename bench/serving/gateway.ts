@@ -32,6 +32,8 @@ const { values: flags } = parseArgs({
     connections: { type: 'string', default: '64' },
     moderate: { type: 'string', default: '8' },
     workers: { type: 'string', default: '2' },
+    /** Interleaved rounds (ceiling, gateway, ceiling, gateway, …) of the OIP case: a ratio per round, robust to a shared machine's drifting load. */
+    rounds: { type: 'string', default: '0' },
     'no-cluster': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     /** Extra `flywheel server` flags, e.g. "--log-synchronous normal" (compare configurations). */
@@ -40,15 +42,16 @@ const { values: flags } = parseArgs({
   },
 });
 if (flags.help) {
-  console.log('usage: gateway.ts [--seconds N (default 10, per case)] [--connections N (default 64)] [--moderate N (default 8)] [--workers N (default 2)] [--no-cluster] [--cpu-prof DIR (profile the single-process gateway)]');
+  console.log('usage: gateway.ts [--seconds N (default 10, per case)] [--connections N (default 64)] [--moderate N (default 8)] [--workers N (default 2)] [--rounds N (interleaved ceiling/gateway rounds, default 0)] [--no-cluster] [--cpu-prof DIR (profile the single-process gateway)]');
   process.exit(0);
 }
 const SECONDS = Number(flags.seconds);
 const CONNECTIONS = Number(flags.connections);
 const MODERATE = Number(flags.moderate);
 const WORKERS = Number(flags.workers);
-if (!(SECONDS >= 1) || ![CONNECTIONS, MODERATE, WORKERS].every((n) => Number.isInteger(n) && n >= 1)) {
-  console.error('--seconds must be ≥ 1; --connections, --moderate and --workers positive integers');
+const ROUNDS = Number(flags.rounds);
+if (!(SECONDS >= 1) || ![CONNECTIONS, MODERATE, WORKERS].every((n) => Number.isInteger(n) && n >= 1) || !(Number.isInteger(ROUNDS) && ROUNDS >= 0)) {
+  console.error('--seconds must be ≥ 1; --connections, --moderate and --workers positive integers; --rounds a count');
   process.exit(2);
 }
 
@@ -86,7 +89,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Spawns a child, keeps it for cleanup, and resolves once `ready` (matched on stdout or polled). */
-async function startChild(args: string[], ready: { line?: RegExp; poll?: string }, timeoutMs = 60_000): Promise<ChildProcess> {
+async function startChild(args: string[], ready: { line?: RegExp; poll?: string }, timeoutMs = 180_000): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
@@ -327,6 +330,22 @@ try {
   const oipModerate = await runWrk(oipUrl, OIP_BODY, SECONDS, MODERATE, server.pid);
   sent.push(oipWarm.requests, oip.requests, mlf.requests, oipModerate.requests);
 
+  // Interleaved rounds: the ceiling and the gateway measured back to back, a ratio per round.
+  let interleaved: { ratios: number[]; cpu: number[] } | undefined;
+  if (ROUNDS > 0) {
+    ceilingChild = await startChild([ceilingScript(ceilingPort, 1)], { line: /listening on/ });
+    interleaved = { ratios: [], cpu: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      const c = await runWrk(ceilingUrl, OIP_BODY, SECONDS, CONNECTIONS, ceilingChild.pid);
+      const g = await runWrk(oipUrl, OIP_BODY, SECONDS, CONNECTIONS, server.pid);
+      sent.push(g.requests);
+      interleaved.ratios.push(g.rps / c.rps);
+      if (g.cpuUs && c.cpuUs) interleaved.cpu.push(c.cpuUs / g.cpuUs);
+    }
+    ceilingChild.kill('SIGKILL');
+    console.log(`interleaved rounds: gateway ÷ ceiling ${interleaved.ratios.map((x) => x.toFixed(2)).join(', ')}`);
+  }
+
   // Prediction log: the last answered inference id, and a count by paging (no count endpoint).
   const lastId = `bench-last-${randomUUID()}`;
   const last = await call('POST', oipUrl, JSON.parse(OIP_BODY), { 'x-flywheel-inference-id': lastId });
@@ -412,6 +431,14 @@ try {
     `\nmoderate load (wrk -c${MODERATE}): ceiling ${Math.round(ceilingModerate.rps).toLocaleString('en-US')} req/s p50 ${ms(ceilingModerate.p50Ms)} p99 ${ms(ceilingModerate.p99Ms)}; ` +
       `gateway ${Math.round(oipModerate.rps).toLocaleString('en-US')} req/s p50 ${ms(oipModerate.p50Ms)} p99 ${ms(oipModerate.p99Ms)} (CPU ${oipModerate.cpuUs?.toFixed(0) ?? '—'} µs/req vs ${ceilingModerate.cpuUs?.toFixed(0) ?? '—'}) → added p99 ${ms(oipModerate.p99Ms - ceilingModerate.p99Ms)} (goal < 2 ms: ${oipModerate.p99Ms - ceilingModerate.p99Ms < 2 ? 'met' : 'NOT met'})`,
   );
+  if (interleaved) {
+    const sorted = [...interleaved.ratios].sort((a, b) => a - b);
+    const cpu = [...interleaved.cpu].sort((a, b) => a - b);
+    console.log(
+      `interleaved (${ROUNDS} rounds of ceiling then gateway OIP, ${SECONDS} s each): gateway ÷ ceiling median ${percentile(sorted, 50).toFixed(2)} (${sorted.map((x) => x.toFixed(2)).join(', ')}); ` +
+        `ceiling CPU ÷ gateway CPU median ${cpu.length ? percentile(cpu, 50).toFixed(2) : '—'}`,
+    );
+  }
   const ratio = oip.rps / ceiling.rps;
   console.log(`goal: gateway ≥ 0.60 × bare-HTTP ceiling with A/B routing and logging on → OIP ${ratio.toFixed(2)} (${ratio >= 0.6 ? 'met' : 'NOT met'}), MLflow ${(mlf.rps / ceiling.rps).toFixed(2)}`);
   if (clusterCeiling && clusterOip) console.log(`cluster (${WORKERS} workers each): gateway ÷ ceiling ${(clusterOip.rps / clusterCeiling.rps).toFixed(2)}; gateway --workers ${WORKERS} ÷ single-process gateway ${(clusterOip.rps / oip.rps).toFixed(2)}`);
