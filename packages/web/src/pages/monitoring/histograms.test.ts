@@ -4,7 +4,7 @@ import { categoricalBars, columnValues, numericBars, numericBarsOfSamples } from
 
 test("a feature's values are read from logged tensors as the server's monitors read them", () => {
   const monitor = { inputs: { x: ['age', 'income'] } };
-  const logged = [
+  const logged: (Record<string, { type: string; shape: number[]; data: unknown[] }> | null)[] = [
     { x: { type: 'float32', shape: [2, 2], data: [30, 1000, 40, 2000] }, plan: { type: 'int64', shape: [2], data: ['1', '2'] } },
     null, // truncated payload: skipped
     { x: { type: 'float32', shape: [1, 2], data: [[50, 3000]] } },
