@@ -60,7 +60,7 @@ import { OrgRepository, OrgService, TeamsService, orgMigrations, orgRoutes } fro
 import { AuditRepository, AuditService, auditMigrations, auditRoutes } from './domains/audit/index.js';
 import { ProjectsRepository, ProjectsService, orgTeamEvidence, projectsMigrations, projectsRoutes, registryModelEvidence } from './domains/projects/index.js';
 import { BudgetsService, PoliciesRepository, PoliciesService, PolicyGate, StorageMeter, policiesMigrations, policiesRoutes } from './domains/policies/index.js';
-import { PipelinesRepository, PipelinesService, createPipelineExecutor, pipelinesMigrations, pipelinesRoutes, type DatasetResolver, type ModelVersionsOfRun } from './domains/pipelines/index.js';
+import { PipelinesRepository, PipelinesService, TriggersService, createPipelineExecutor, pipelinesMigrations, pipelinesRoutes, type DatasetResolver, type ModelVersionsOfRun, type TriggerSources } from './domains/pipelines/index.js';
 import { registerWebUi } from './http/web-ui.js';
 import { ConfigAsCodeService, configRoutes, orgUserExists, platformConfigPorts } from './domains/config-as-code/index.js';
 import { CatalogService, catalogRoutes, platformCatalogSources } from './domains/catalog/index.js';
@@ -98,6 +98,7 @@ export interface Platform {
     policies: PoliciesService;
     budgets: BudgetsService;
     pipelines: PipelinesService;
+    pipelineTriggers: TriggersService;
     assessment: AssessmentService;
     config: ConfigAsCodeService;
     catalog: CatalogService;
@@ -222,6 +223,8 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   // `local`: steps run here; `pgboss`: this server schedules into the shared PostgreSQL for `flywheel worker`s (and runs steps too unless concurrency is 0).
   const pipelineExecutor = createPipelineExecutor({ config: config.pipelines, databaseUrl: config.store.databaseUrl, repo: pipelinesRepo, tracking, clock, role: 'server', logger: logger.child({ domain: 'pipelines' }), trackingUri: () => trackingUri(), artifacts, ...pipelinePorts(datasets, registry) });
   pipelines.onWork(() => pipelineExecutor.wake());
+  // Schedules, new dataset and model versions, and alerts (the run_pipeline action below) start runs.
+  const pipelineTriggers = new TriggersService({ repo: pipelinesRepo, pipelines, clock, sources: pipelineTriggerSources(datasets, registry), logger: logger.child({ domain: 'pipelines' }) });
   // The Center of Excellence's policies and the teams' budgets, enforced where the action happens.
   const policiesRepo = new PoliciesRepository(store.tables());
   const policies = new PoliciesService({ repo: policiesRepo, clock, audit });
@@ -281,6 +284,13 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     metrics: monitorsRepo,
     clock,
     actions: [
+      // Drift or quality → retrain: {type: 'run_pipeline', params: {pipeline, params?}} starts the pipeline once per alert event.
+      new FunctionAlertAction('run_pipeline', async (firing, params) => {
+        if (typeof params.pipeline !== 'string') return { ok: false, message: 'no pipeline: set action.params.pipeline' };
+        const runParams = params.params && typeof params.params === 'object' ? (params.params as Record<string, unknown>) : undefined;
+        const runs = await pipelineTriggers.onAlert(params.pipeline, firing.rule.name, firing.eventId, runParams);
+        return { ok: true, message: runs.length ? `started run ${runs.join(', ')} of pipeline ${params.pipeline}` : `pipeline ${params.pipeline} already started for this alert event`, details: { runs } };
+      }),
       new FunctionAlertAction('rollback_canary', async (firing, params) => {
         const name = typeof params.deployment === 'string' ? params.deployment : firing.rule.deployment;
         if (!name) return { ok: false, message: "no deployment: set action.params.deployment or the rule's deployment" };
@@ -380,7 +390,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     await app.register(async (scope) => projectsRoutes(scope, { projects }));
     await app.register(async (scope) => auditRoutes(scope, { audit }));
     await app.register(async (scope) => policiesRoutes(scope, { policies, budgets }));
-    await app.register(async (scope) => pipelinesRoutes(scope, { pipelines, anonymous }));
+    await app.register(async (scope) => pipelinesRoutes(scope, { pipelines, triggers: pipelineTriggers, anonymous }));
     await app.register(async (scope) => assessmentRoutes(scope, { assessment, models: registry, anonymous }));
     await app.register(async (scope) => configRoutes(scope, { config: configAsCode }));
     await app.register(async (scope) => catalogRoutes(scope, { catalog, anonymous, teamTree: () => registry.teamTree() }));
@@ -411,17 +421,19 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     return `http://${host}:${a.port}`;
   };
   if (!gateway) await pipelineExecutor.start();
+  if (!gateway) pipelineTriggers.start(Math.max(1000, config.pipelines.pollMs));
 
   return {
     app,
     store,
     artifacts,
-    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, monitors, alerts, labeling, ab, org, teams, audit, projects, policies, budgets, pipelines, config: configAsCode, catalog, postmortems, datasetAccess, assessment },
+    services: { tracking, registry, datasets, lineage, deployments, rollouts, actuals, monitors, alerts, labeling, ab, org, teams, audit, projects, policies, budgets, pipelines, pipelineTriggers, config: configAsCode, catalog, postmortems, datasetAccess, assessment },
     logger,
     metrics,
     close() {
       closing ??= (async () => {
         clearInterval(refreshTimer);
+        await pipelineTriggers.stop();
         await pipelineExecutor.stop();
         await datasetAccess.stop();
         await rolloutController.stop();
@@ -452,6 +464,25 @@ function pipelinePorts(datasets: DatasetsService, registry: RegistryService): { 
     },
     models: {
       versionsOfRun: async (runId) => (await registry.searchModelVersions({ filter: `run_id = '${runId.replace(/'/g, '')}'`, maxResults: 1000 })).items.map((m) => ({ name: m.name, version: Number(m.version) })),
+    },
+  };
+}
+
+/** What pipeline triggers watch: the latest version of a dataset and of a registered model (null: none yet). */
+function pipelineTriggerSources(datasets: DatasetsService, registry: RegistryService): TriggerSources {
+  const orNull = async (f: () => Promise<number>) => {
+    try {
+      return await f();
+    } catch (e) {
+      if ((e as { code?: string }).code === 'NOT_FOUND') return null;
+      throw e;
+    }
+  };
+  return {
+    latestDatasetVersion: (name) => orNull(async () => (await datasets.getVersion(name, 'latest')).version),
+    latestModelVersion: async (name) => {
+      const page = await registry.searchModelVersions({ filter: `name = '${name.replace(/'/g, "''")}'`, maxResults: 1000 });
+      return page.items.length ? Math.max(...page.items.map((v) => Number(v.version))) : null;
     },
   };
 }

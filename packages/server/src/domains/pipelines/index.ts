@@ -21,3 +21,6 @@ export type { PipelinesExecutorConfig, CreateExecutorDeps } from './executor.fac
 export { parsePipelineYaml } from './pipeline.yaml.js';
 export type { DatasetResolver, ModelVersionsOfRun } from './step-io.js';
 export { ioEnvName } from './pipeline.model.js';
+export { TriggersService, TRIGGER_KINDS } from './triggers.service.js';
+export type { TriggerSources, TriggerView, FiringView, TriggerKind } from './triggers.service.js';
+export { parseCron } from './cron.js';

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../../store/index.js';
 import { loadTeamTree } from '../org/access.js';
-import type { NewStepRun, PipelineOwnerRow, PipelineRunRow, PipelinesTables, PipelineVersionRow, StepLogRow, StepRunRow } from './pipelines.tables.js';
+import type { NewStepRun, PipelineOwnerRow, PipelineRunRow, PipelinesTables, PipelineVersionRow, StepLogRow, StepRunRow, TriggerFiringRow, TriggerRow } from './pipelines.tables.js';
 
 type DB = Kysely<PipelinesTables>;
 
@@ -227,5 +227,53 @@ export class PipelinesRepository {
 
   logs(runId: string, step: string): Promise<Pick<StepLogRow, 'attempt' | 'text'>[]> {
     return this.db.selectFrom('pipeline_step_logs').select(['attempt', 'text']).where('run_id', '=', runId).where('step', '=', step).orderBy('id').execute();
+  }
+
+  // ---- triggers ----
+
+  async insertTrigger(row: Omit<TriggerRow, 'id'>): Promise<TriggerRow> {
+    const r = await this.db.insertInto('pipeline_triggers').values(row).returning('id').executeTakeFirstOrThrow();
+    return { ...row, id: Number(r.id) };
+  }
+
+  triggers(pipeline?: string, kind?: string): Promise<TriggerRow[]> {
+    let q = this.db.selectFrom('pipeline_triggers').selectAll();
+    if (pipeline !== undefined) q = q.where('pipeline', '=', pipeline);
+    if (kind !== undefined) q = q.where('kind', '=', kind);
+    return q.orderBy('pipeline').orderBy('name').execute();
+  }
+
+  getTrigger(pipeline: string, name: string): Promise<TriggerRow | undefined> {
+    return this.db.selectFrom('pipeline_triggers').selectAll().where('pipeline', '=', pipeline).where('name', '=', name).executeTakeFirst();
+  }
+
+  async deleteTrigger(id: number): Promise<void> {
+    await this.db.deleteFrom('pipeline_trigger_firings').where('trigger_id', '=', id).execute();
+    await this.db.deleteFrom('pipeline_triggers').where('id', '=', id).execute();
+  }
+
+  /** Enabled schedules due at `now`. */
+  dueSchedules(now: number): Promise<TriggerRow[]> {
+    return this.db.selectFrom('pipeline_triggers').selectAll().where('kind', '=', 'schedule').where('enabled', '=', 1).where('next_at', '<=', now).execute();
+  }
+
+  /** Moves a schedule on from `from` to `to`; false when another server moved it first. */
+  async advanceSchedule(id: number, from: number, to: number): Promise<boolean> {
+    const r = await this.db.updateTable('pipeline_triggers').set({ next_at: to }).where('id', '=', id).where('next_at', '=', from).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Records a firing once per (trigger, event): false when it was recorded already (by this or another server). */
+  async insertFiring(row: Omit<TriggerFiringRow, 'id'>): Promise<number | undefined> {
+    const r = await this.db.insertInto('pipeline_trigger_firings').values(row).onConflict((oc) => oc.columns(['trigger_id', 'event_key']).doNothing()).returning('id').executeTakeFirst();
+    return r ? Number(r.id) : undefined;
+  }
+
+  async setFiringOutcome(id: number, runId: string | null, outcome: string): Promise<void> {
+    await this.db.updateTable('pipeline_trigger_firings').set({ run_id: runId, outcome }).where('id', '=', id).execute();
+  }
+
+  firings(triggerId: number, limit: number): Promise<TriggerFiringRow[]> {
+    return this.db.selectFrom('pipeline_trigger_firings').selectAll().where('trigger_id', '=', triggerId).orderBy('id', 'desc').limit(limit).execute();
   }
 }

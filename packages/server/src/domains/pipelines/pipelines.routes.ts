@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { DomainError, ErrorResponse } from '@flywheel/contract';
 import { parsePipelineYaml } from './pipeline.yaml.js';
 import type { PipelinesService } from './pipelines.service.js';
+import type { TriggersService } from './triggers.service.js';
 import { accessOf, type AnonymousMode } from '../org/access.js';
 
 const errors = { 400: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
@@ -71,7 +72,7 @@ const Paging = Type.Object({
 });
 
 /** The pipelines API under /api/v1/pipelines. */
-export async function pipelinesRoutes(app: FastifyInstance, deps: { pipelines: PipelinesService; anonymous?: AnonymousMode }): Promise<void> {
+export async function pipelinesRoutes(app: FastifyInstance, deps: { pipelines: PipelinesService; triggers?: TriggersService; anonymous?: AnonymousMode }): Promise<void> {
   const { pipelines } = deps;
   const access = (req: object) => accessOf(req, deps.anonymous ?? 'full', () => pipelines.teamTree());
   // Definitions may be posted as YAML (the same model); this scope only.
@@ -228,5 +229,67 @@ export async function pipelinesRoutes(app: FastifyInstance, deps: { pipelines: P
       if (!a.unrestricted && (await a.decide({ ownerTeam: t.id, visibility: 'private' }, 'read')) === 'hide') throw new DomainError('NOT_ALLOWED', `Only members of team '${t.name}' (or a team above it) and platform admins see its pipeline costs.`);
     } else if (!a.unrestricted) throw new DomainError('INVALID_INPUT', 'Missing team: name the team whose pipeline costs to show (all teams are for platform admins).');
     return { costs: await pipelines.cost({ ...(team !== undefined ? { team } : {}), ...(q.from !== undefined ? { from: q.from } : {}), ...(q.to !== undefined ? { to: q.to } : {}) }) };
+  });
+
+  const triggers = deps.triggers;
+  if (!triggers) return;
+  const Trigger = Type.Object({
+    pipeline: Type.String(),
+    name: Type.String(),
+    kind: Type.String({ description: 'schedule, dataset_version, model_version or alert' }),
+    spec: Type.Record(Type.String(), Type.Unknown()),
+    params: Type.Record(Type.String(), Type.Unknown()),
+    enabled: Type.Boolean(),
+    createdAt: Type.Number(),
+    nextAt: Type.Union([Type.Number(), Type.Null()]),
+  });
+  const TriggerParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), trigger: Type.String({ minLength: 1, maxLength: 100 }) });
+
+  app.post('/api/v1/pipelines/:name/triggers', {
+    schema: {
+      tags,
+      summary: 'Create a trigger: schedule {cron} (UTC), dataset_version {dataset}, model_version {model} or alert {rule}; each firing starts a run with these params',
+      params: NameParams,
+      body: Type.Object({
+        name: Type.String({ minLength: 1, maxLength: 100 }),
+        kind: Type.Union([Type.Literal('schedule'), Type.Literal('dataset_version'), Type.Literal('model_version'), Type.Literal('alert')]),
+        spec: Type.Optional(Type.Object({
+          cron: Type.Optional(Type.String({ maxLength: 200 })),
+          dataset: Type.Optional(Type.String({ maxLength: 200 })),
+          model: Type.Optional(Type.String({ maxLength: 200 })),
+          rule: Type.Optional(Type.String({ maxLength: 200 })),
+        }, { additionalProperties: false })),
+        params: Type.Optional(Type.Record(Type.String({ maxLength: 200 }), Type.Union([Type.String({ maxLength: 10_000 }), Type.Number(), Type.Boolean()]))),
+        enabled: Type.Optional(Type.Boolean()),
+      }, { additionalProperties: false }),
+      response: { 201: Trigger, ...errors },
+    },
+  }, async (req, reply) => {
+    const b = req.body as { name: string; kind: string; spec?: Record<string, unknown>; params?: Record<string, unknown>; enabled?: boolean };
+    return reply.status(201).send(await triggers.create((req.params as { name: string }).name, b, access(req)));
+  });
+
+  app.get('/api/v1/pipelines/:name/triggers', {
+    schema: { tags, summary: "A pipeline's triggers", params: NameParams, response: { 200: Type.Object({ triggers: Type.Array(Trigger) }), ...errors } },
+  }, async (req) => ({ triggers: await triggers.list((req.params as { name: string }).name, access(req)) }));
+
+  app.delete('/api/v1/pipelines/:name/triggers/:trigger', {
+    schema: { tags, summary: 'Delete a trigger (and its firing record)', params: TriggerParams, response: { 204: Type.Null(), ...errors } },
+  }, async (req, reply) => {
+    const p = req.params as { name: string; trigger: string };
+    await triggers.delete(p.name, p.trigger, access(req));
+    return reply.status(204).send();
+  });
+
+  app.get('/api/v1/pipelines/:name/triggers/:trigger/firings', {
+    schema: {
+      tags,
+      summary: "A trigger's firings, newest first: what fired it (eventKey), when, and the run it started",
+      params: TriggerParams,
+      response: { 200: Type.Object({ firings: Type.Array(Type.Object({ trigger: Type.String(), eventKey: Type.String(), firedAt: Type.Number(), runId: Type.Union([Type.String(), Type.Null()]), outcome: Type.String() })) }), ...errors },
+    },
+  }, async (req) => {
+    const p = req.params as { name: string; trigger: string };
+    return { firings: await triggers.firings(p.name, p.trigger, access(req)) };
   });
 }
