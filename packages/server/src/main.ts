@@ -336,13 +336,13 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     transaction: (fn) => store.transaction((trx) => fn(platformConfigPorts(trx, store.dialect, { clock, audit }), trx)),
     audit,
   });
-  // One search across the domains, each filtering by what the caller may read.
-  const catalog = new CatalogService(platformCatalogSources({ registry, tracking, datasets, projects, deployments, pipelines }));
   // Learn from failures, celebrate successes: postmortems linked to what they are about.
   // Read grants and expiring sandbox copies of datasets; expired copies are destroyed (on record) every minute.
   const datasetAccess = new DatasetAccessService({ repo: new DatasetsRepository(store.tables(), store.dialect), datasets, artifacts, audit, clock, userExists: orgUserExists(org) });
   if (!gateway) datasetAccess.start(60_000, (err) => logger.warn({ err }, 'sandbox sweep failed'));
   const postmortems = new PostmortemsService({ repo: new PostmortemsRepository(store.tables(), store.dialect), audit, clock, targets: platformLinkTargets({ projects, deployments, alerts, teams }) });
+  // One search across the domains, each filtering by what the caller may read.
+  const catalog = new CatalogService(platformCatalogSources({ registry, tracking, datasets, projects, deployments, pipelines, postmortems }));
   // Other processes (cluster workers, gateways, the server that owns the store) change deployments:
   // re-read the ones whose revision moved. One pass at a time; a failed pass is retried next tick.
   let refreshTimer: NodeJS.Timeout | undefined;

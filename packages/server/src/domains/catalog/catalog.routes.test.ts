@@ -45,6 +45,7 @@ for (const dialect of DIALECTS) {
       await registry.createModelVersion({ name: 'churn-risk', source: 'mlflow-artifacts:/0/run1/artifacts/model' });
       await deployments.create({ name: 'churn-live', config: { variants: [{ name: 'a', model: { name: 'churn-risk', version: '1' }, role: 'primary', weight: 100 }] } });
       await projects.create({ actor: 'root', source: null, principal: ROOT }, { name: 'churn', ownerTeam: 'growth', businessCase: { businessChallenge: 'subscribers leave' } });
+      await fw.services.postmortems.create({ actor: 'root', source: null, principal: ROOT }, { kind: 'incident', title: 'Scores drifted after the pricing change', team: 'risk', lessons: 'watch the age mix', links: { incidents: ['INC-7'] } });
     });
     after(async () => fw.dispose());
 
@@ -70,6 +71,11 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(names(await search('idea', 'alice', '&kind=project')), ['project:churn']);
       assert.deepEqual(new Set(names(await search('churn', 'bob', '&kind=dataset,deployment'))), new Set(['dataset:churn-events', 'deployment:churn-live']));
       assert.equal((await search('churn', 'bob', '&maxResults=2')).items.length, 2);
+      // Postmortems are the organization's knowledge: every caller finds them, by title, lessons or links.
+      for (const who of ['alice', 'bob']) assert.deepEqual(names(await search('drifted', who)), ['postmortem:Scores drifted after the pricing change']);
+      const byLesson = await search('age mix', 'alice', '&kind=postmortem');
+      assert.deepEqual(byLesson.items.map((i) => `${i.kind} ${i.team} ${i.matched.join('+')}`), ['postmortem risk lessons']);
+      assert.deepEqual(names(await search('INC-7', 'alice')), ['postmortem:Scores drifted after the pricing change']);
       let r = await call('/api/v1/catalog/search?q=churn&kind=spaceship', 'bob');
       assert.equal(r.statusCode, 400);
       assert.match(r.json().error.message, /kind 'spaceship' is not one of project, model/);

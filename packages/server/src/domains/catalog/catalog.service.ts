@@ -2,7 +2,7 @@ import { DomainError } from '@flywheel/contract';
 import type { Access, TeamLink } from '../org/access.js';
 import { OWNER_TEAM_TAG, VISIBILITY_TAG } from '../org/access.js';
 
-export const CATALOG_KINDS = ['project', 'model', 'dataset', 'deployment', 'pipeline', 'experiment'] as const;
+export const CATALOG_KINDS = ['project', 'model', 'dataset', 'deployment', 'pipeline', 'experiment', 'postmortem'] as const;
 export type CatalogKind = (typeof CATALOG_KINDS)[number];
 
 /** One thing the catalog found. */
@@ -40,6 +40,8 @@ export interface CatalogSources {
   /** every deployment with the registered models its variants serve */
   deployments(): Promise<{ name: string; updatedAt: number; models: string[] }[]>;
   pipelines(pageToken?: string): Promise<Paged<{ name: string; description: string; createdAt: number }>>;
+  /** optional: postmortems are searched when given */
+  postmortems?(pageToken?: string): Promise<Paged<{ id: number; kind: string; title: string; team: string | null; sections: { summary?: string; lessons?: string }; links: Record<string, string[]>; updatedAt: number }>>;
 }
 
 export interface CatalogQuery {
@@ -138,6 +140,16 @@ export class CatalogService {
     if (kinds.has('pipeline')) {
       for await (const p of pages((t) => this.sources.pipelines(t))) {
         consider({ kind: 'pipeline', name: p.name, description: p.description, team: null, visibility: null, path: `/api/v1/pipelines/${encodeURIComponent(p.name)}`, updatedAt: p.createdAt });
+      }
+    }
+    const postmortems = this.sources.postmortems?.bind(this.sources);
+    if (kinds.has('postmortem') && postmortems) {
+      // Knowledge is for the whole organization (knowledge/README.md); its links name only what exists.
+      for await (const p of pages((t) => postmortems(t))) {
+        consider(
+          { kind: 'postmortem', name: p.title, description: p.sections.summary ?? '', team: p.team, visibility: 'internal', path: `/api/v1/postmortems/${p.id}`, updatedAt: p.updatedAt },
+          { kind: p.kind, lessons: p.sections.lessons, links: Object.values(p.links).flat().join(' ') },
+        );
       }
     }
     // Exact name, then name prefix, then name contains, then a match elsewhere; newest first within each.

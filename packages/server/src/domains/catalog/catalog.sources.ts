@@ -1,4 +1,5 @@
 import type { DatasetsService } from '../datasets/index.js';
+import type { PostmortemsService } from '../knowledge/index.js';
 import type { PipelinesService } from '../pipelines/index.js';
 import type { ProjectsService } from '../projects/index.js';
 import type { RegistryService } from '../registry/index.js';
@@ -22,7 +23,9 @@ export function platformCatalogSources(s: {
   projects: Pick<ProjectsService, 'list'>;
   deployments: Pick<DeploymentsService, 'list'>;
   pipelines: Pick<PipelinesService, 'list'>;
+  postmortems?: Pick<PostmortemsService, 'list'>;
 }): CatalogSources {
+  const { postmortems } = s;
   return {
     models: (access, pageToken) => s.registry.searchRegisteredModels({ access, maxResults: PAGE, pageToken }),
     experiments: (access, pageToken) => s.tracking.searchExperiments({ access, viewType: 'ACTIVE_ONLY', maxResults: PAGE, pageToken }),
@@ -30,5 +33,6 @@ export function platformCatalogSources(s: {
     projects: (pageToken) => s.projects.list({ maxResults: PAGE, pageToken }),
     deployments: async () => (await s.deployments.list()).map((d) => ({ name: d.name, updatedAt: d.updatedAt, models: d.config.variants.flatMap((v) => ('model' in v ? [v.model.name] : [])) })),
     pipelines: (pageToken) => s.pipelines.list({ maxResults: PAGE, ...(pageToken === undefined ? {} : { pageToken }) }),
+    ...(postmortems ? { postmortems: (pageToken?: string) => postmortems.list({ maxResults: 500, pageToken }) } : {}),
   };
 }
