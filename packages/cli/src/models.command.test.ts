@@ -58,7 +58,7 @@ for (const dialect of DIALECTS) {
       assert.match(v1.out, /^churn version 1 {2}\[None\] {2}READY/m);
       assert.match(v1.out, /card: {6}\(none\)/);
       assert.match(v1.out, /approval: {2}pending/);
-      assert.match(v1.out, /Signature \(onnx\):\n\s+NAME\s+TYPE\s+SHAPE/);
+      assert.match(v1.out, /Signature \(onnx\):\nIO\s+NAME\s+TYPE\s+SHAPE\n/);
       assert.match(v1.out, /input\s+\S+\s+float32\s+\[/);
       const detail = jsonOf<{ version: string; signature: { inputs: unknown[] } }>((await run(['models', 'version', 'churn', '1', '--json', '--url', url])).out);
       assert.equal(detail.version, '1');

@@ -113,7 +113,7 @@ function renderVersion(v: VersionDetail): string {
   if (v.signature) {
     lines.push('', `Signature (${v.signature.source}):`);
     const rows = [...v.signature.inputs.map((t) => ['input', t.name, t.elemType, shape(t)]), ...v.signature.outputs.map((t) => ['output', t.name, t.elemType, shape(t)])];
-    lines.push(table(['', 'NAME', 'TYPE', 'SHAPE'], rows));
+    lines.push(table(['IO', 'NAME', 'TYPE', 'SHAPE'], rows));
   } else lines.push('', 'No signature.');
   return lines.join('\n');
 }
