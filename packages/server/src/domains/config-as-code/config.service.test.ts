@@ -14,7 +14,7 @@ const ORG = {
   ],
   projects: [{ name: 'churn', ownerTeam: 'ml', pocEndDate: '2027-03-31', businessCase: { businessChallenge: 'churn is 4%/month', successMetric: 'recall_at_10', successTarget: 0.8, riskRating: 'medium' }, models: [{ name: 'churn-model' }] }],
   policies: [{ name: 'champion-gate', scope: { team: 'ml' }, action: 'model.alias_set', alias: 'champion', conditions: [{ type: 'model_card_approved' }, { type: 'reviews', min: 2 }] }],
-  budgets: [{ name: 'ml-month', team: 'ml', amount: 100, enforce: true }],
+  budgets: [{ name: 'ml-month', team: 'ml', amount: 100, enforce: true }, { name: 'churn-month', project: 'churn', amount: 40 }],
   rates: { compute_second: 0.01 },
 };
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
@@ -49,6 +49,7 @@ for (const dialect of DIALECTS) {
         [{ projects: [{ name: 'churn', stage: 'production' }] }, /projects\[0\]\.stage is not a known field/],
         [{ policies: [{ name: 'p', action: 'model.alias_set', alias: 'champion', conditions: [{ type: 'vibes' }] }] }, /policies\[0\]: conditions\[0\]\.type must be one of/],
         [{ budgets: [{ name: 'b', team: 'ghost', amount: 1 }] }, /budgets\[0\]\.team: team 'ghost' neither exists nor is declared/],
+        [{ budgets: [{ name: 'b', project: 'ghost', amount: 1 }] }, /budgets\[0\]\.project: project 'ghost' neither exists nor is declared/],
         [{ rates: { gpu_second: 1 } }, /rates\.gpu_second is not a rate/],
         [{ clusters: [] }, /document\.clusters is not a known section/],
       ];
@@ -67,9 +68,9 @@ for (const dialect of DIALECTS) {
       const plan = r.json();
       assert.deepEqual(
         plan.changes.map((c: { op: string; kind: string; name: string }) => `${c.op} ${c.kind} ${c.name}`),
-        ['create team ml', 'create team ml-fraud', 'create member ml-fraud/bob', 'create member ml/ada', 'create member ml/alice', 'update rates rates', 'create project churn', 'create policy champion-gate', 'create budget ml-month'],
+        ['create team ml', 'create team ml-fraud', 'create member ml-fraud/bob', 'create member ml/ada', 'create member ml/alice', 'update rates rates', 'create project churn', 'create policy champion-gate', 'create budget ml-month', 'create budget churn-month'],
       );
-      assert.deepEqual(plan.summary, { create: 8, update: 1, delete: 0 });
+      assert.deepEqual(plan.summary, { create: 9, update: 1, delete: 0 });
       assert.deepEqual(await fw.services.teams.tree(), []);
 
       assert.equal((await call('POST', '/api/v1/config/apply', { document: ORG })).statusCode, 401);
@@ -79,7 +80,7 @@ for (const dialect of DIALECTS) {
 
       r = await call('POST', '/api/v1/config/apply', { document: ORG }, ada);
       assert.equal(r.statusCode, 200, r.body);
-      assert.deepEqual(r.json().summary, { create: 8, update: 1, delete: 0 });
+      assert.deepEqual(r.json().summary, { create: 9, update: 1, delete: 0 });
       const fraud = await fw.services.teams.getTeam('ml-fraud');
       assert.equal(fraud.parent, 'ml');
       assert.deepEqual(fraud.members.map((m) => `${m.username}:${m.role}`), ['bob:maintainer']);
@@ -90,6 +91,8 @@ for (const dialect of DIALECTS) {
       assert.equal(churn.pocEndDate, Date.parse('2027-03-31'));
       assert.equal((await fw.services.policies.get('champion-gate')).scope.team, 'ml');
       assert.equal((await fw.services.budgets.get('ml-month')).amount, 100);
+      const projectBudget = await fw.services.budgets.get('churn-month');
+      assert.deepEqual([projectBudget.project, projectBudget.team, projectBudget.amount], ['churn', 'ml', 40], "a project's budget, created after the project it names");
       assert.equal((await fw.services.budgets.rates()).compute_second, 0.01);
       // The domains' own entries are written by the same apply, attributed to the caller.
       const created = (await fw.services.audit.list({ action: 'project.created', maxResults: 10 })).items;
@@ -99,7 +102,7 @@ for (const dialect of DIALECTS) {
       r = await call('POST', '/api/v1/config/apply', { document: ORG }, ada);
       assert.equal(r.statusCode, 200);
       assert.deepEqual(r.json().changes, []);
-      assert.equal(r.json().unchanged, 9);
+      assert.equal(r.json().unchanged, 10);
       assert.equal(await appliedEntries(), 1);
       assert.equal((await fw.services.policies.versions('champion-gate')).length, 1);
     });
