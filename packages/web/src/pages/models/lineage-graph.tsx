@@ -1,6 +1,6 @@
-import { useCallback, useMemo } from 'react';
+import { useCallback, useLayoutEffect, useMemo, useRef } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
-import type { ECElementEvent, EChartsOption } from 'echarts';
+import { getInstanceByDom, type ECElementEvent, type EChartsOption } from 'echarts';
 import { api } from '../../api/client';
 import { EChart } from '../../components/echart';
 
@@ -90,6 +90,18 @@ export async function withDeployments(g: LineageGraph, signal: AbortSignal): Pro
 /** The lineage as a left-to-right graph (ECharts graph series); nodes open their pages, and the same nodes are listed as links for the keyboard. */
 export function LineageView({ graph }: { graph: LineageGraph }) {
   const navigate = useNavigate();
+  const host = useRef<HTMLDivElement>(null);
+  // When the page is left, the chart's ResizeObserver sees its box shrink to 0×0 before the chart
+  // is disposed, and a graph series resized to nothing throws inside ECharts (a view transform of
+  // scale 0 cannot be inverted). A layout-effect cleanup runs before React detaches the DOM, so
+  // the chart is gone before that resize. (The lasting fix: EChart skipping 0×0 resizes.)
+  useLayoutEffect(() => {
+    const el = host.current;
+    return () => {
+      const chart = el?.querySelector<HTMLElement>('.chart');
+      if (chart) getInstanceByDom(chart)?.dispose();
+    };
+  }, []);
   const option = useMemo<EChartsOption>(() => {
     const byColumn = new Map<number, LineageNode[]>();
     for (const n of graph.nodes) {
@@ -125,7 +137,6 @@ export function LineageView({ graph }: { graph: LineageGraph }) {
         {
           type: 'graph',
           layout: 'none',
-          roam: true,
           data,
           edges: graph.edges.map((e) => ({ source: e.from, target: e.to, relation: e.relation })),
           edgeSymbol: ['none', 'arrow'],
@@ -158,9 +169,11 @@ export function LineageView({ graph }: { graph: LineageGraph }) {
             </li>
           ))}
       </ul>
-      <EChart option={option} height={height} label={`Lineage graph with ${graph.nodes.length} nodes and ${graph.edges.length} edges`} onClick={onClick} />
+      <div ref={host}>
+        <EChart option={option} height={height} label={`Lineage graph with ${graph.nodes.length} nodes and ${graph.edges.length} edges`} onClick={onClick} />
+      </div>
       <ul className="lineage-nodes" aria-label="Lineage nodes">
-        {graph.nodes.map((n) => {
+        {[...graph.nodes].sort((a, b) => (COLUMN[a.kind] ?? 1) - (COLUMN[b.kind] ?? 1)).map((n) => {
           const href = nodeHref(n);
           return (
             <li key={n.id} data-kind={n.kind}>

@@ -71,7 +71,8 @@ function Comparison({ rows }: { rows: RunRow[] }) {
 }
 
 function OverlaidCurves({ rows, metricKeys }: { rows: RunRow[]; metricKeys: string[] }) {
-  const [key, setKey] = useState(metricKeys[0]!);
+  // The metric with the longest history first: a curve says more than a final value.
+  const [key, setKey] = useState(() => [...metricKeys].sort((a, b) => Math.max(...rows.map((r) => r.steps[b] ?? -1)) - Math.max(...rows.map((r) => r.steps[a] ?? -1)))[0]!);
   const ids = rows.map((r) => r.id);
   const history = useApi((signal) => bulkHistory(ids, key, signal), [ids.join(','), key]);
   return (
@@ -160,8 +161,8 @@ function Scatter({ rows, params, metrics }: { rows: RunRow[]; params: string[]; 
       color: PALETTE,
       grid: { left: 70, right: 30, top: 20, bottom: 50 },
       tooltip: { trigger: 'item', formatter: (p: unknown) => { const q = p as { seriesName: string; value: number[] }; return `${q.seriesName}<br/>${x}: ${fmt(q.value[0])}<br/>${y}: ${fmt(q.value[1])}`; } },
-      xAxis: { type: 'value', name: x, nameLocation: 'middle', nameGap: 28, scale: true },
-      yAxis: { type: 'value', name: y, nameLocation: 'middle', nameGap: 50, scale: true },
+      xAxis: { type: 'value', name: x, nameLocation: 'middle', nameGap: 28, scale: true, boundaryGap: ['8%', '8%'] },
+      yAxis: { type: 'value', name: y, nameLocation: 'middle', nameGap: 50, scale: true, boundaryGap: ['8%', '8%'] },
       series: rows.map((r) => {
         const vx = read(r, x);
         const vy = read(r, y);

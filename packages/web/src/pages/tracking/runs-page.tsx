@@ -163,7 +163,7 @@ function RunTable({ experimentId }: { experimentId: string }) {
       ) : (
         <>
           <p className="table-status muted" aria-live="polite">
-            {runs.rows.length.toLocaleString()} runs{runs.done ? '' : ', loading more…'}
+            {runs.rows.length.toLocaleString()} {runs.rows.length === 1 ? 'run' : 'runs'}{runs.done ? '' : ', loading more…'}
             {runs.rows.length >= MAX_TABLE_RUNS && ` (the first ${MAX_TABLE_RUNS.toLocaleString()}; filter to narrow)`}
             {selected.size > 0 && (
               <>
@@ -175,7 +175,9 @@ function RunTable({ experimentId }: { experimentId: string }) {
               </>
             )}
           </p>
-          <DataTable label="Runs" rows={runs.rows} columns={columns} rowKey={(r) => r.id} selected={selected} onToggle={toggle} height={560} />
+          <div className="runs-table">
+            <DataTable label="Runs" rows={runs.rows} columns={columns} rowKey={(r) => r.id} selected={selected} onToggle={toggle} height={560} />
+          </div>
         </>
       )}
     </>

@@ -16,18 +16,24 @@ export interface RunRow {
   start: number;
   end: number | null;
   metrics: Record<string, number>;
+  /** The step of each metric's latest value: how long its curve is. */
+  steps: Record<string, number>;
   params: Record<string, string>;
   tags: Record<string, string>;
 }
 
 export function toRow(r: WireRun): RunRow {
   const metrics: Record<string, number> = {};
-  for (const m of r.data.metrics) metrics[m.key] = num(m.value);
+  const steps: Record<string, number> = {};
+  for (const m of r.data.metrics) {
+    metrics[m.key] = num(m.value);
+    steps[m.key] = m.step;
+  }
   const params: Record<string, string> = {};
   for (const p of r.data.params) params[p.key] = p.value;
   const tags: Record<string, string> = {};
   for (const t of r.data.tags) tags[t.key] = t.value;
-  return { id: r.info.runId, name: r.info.runName, status: r.info.status, user: r.info.userId, start: r.info.startTime, end: r.info.endTime, metrics, params, tags };
+  return { id: r.info.runId, name: r.info.runName, status: r.info.status, user: r.info.userId, start: r.info.startTime, end: r.info.endTime, metrics, steps, params, tags };
 }
 
 export const getExperiment = (id: string, signal?: AbortSignal) => api.get<Experiment>(`/api/v1/experiments/${encodeURIComponent(id)}`, undefined, signal);
