@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { buildPlatform, loadConfig, type Platform } from '@flywheel/server';
 import { createTestDatabase, type TestDatabase } from '../../server/src/store/test-support/stores.js';
+import { createPipelinesFixture } from '../../server/src/domains/pipelines/test-support/pipelines-fixture.js';
 
 // PostgreSQL only, by nature: the fleet's queue (pg-boss) and its store are the shared PostgreSQL.
 const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
@@ -130,6 +131,109 @@ describe('a fleet of flywheel worker processes on PostgreSQL', () => {
     }
     assert.deepEqual([...ranBy.keys()].sort(), workers.map((w) => w.pid).sort(), 'both workers ran steps');
     console.log(`# fleet: ${run.steps.length} steps (${width} in parallel, 300 ms each) on 2 workers × 2 in ${seconds.toFixed(2)} s; split ${[...ranBy.values()].join('/')}`);
+  });
+
+  test('the three-step YAML pipeline in Python (prepare, train, evaluate and register) gives the same result locally and on the fleet; a second run is served from cache', async () => {
+    const py = (name: string, code: string) => {
+      const file = join(dir, name);
+      writeFileSync(file, code);
+      return file;
+    };
+    const mlflow = `
+import json, os, urllib.request, urllib.error
+def mlflow(path, body):
+    req = urllib.request.Request(os.environ['MLFLOW_TRACKING_URI'] + '/api/2.0/mlflow/' + path, data=json.dumps(body).encode(), headers={'content-type': 'application/json'})
+    try:
+        return json.load(urllib.request.urlopen(req))
+    except urllib.error.HTTPError as e:
+        body = e.read().decode()
+        if 'RESOURCE_ALREADY_EXISTS' in body: return {}
+        raise SystemExit(f'{path}: {e.code} {body}')
+def metric(key, value):
+    import time
+    mlflow('runs/log-metric', {'run_id': os.environ['MLFLOW_RUN_ID'], 'key': key, 'value': value, 'timestamp': int(time.time() * 1000), 'step': 0})
+`;
+    const prep = py('prep.py', `import os, csv
+with open(os.path.join(os.environ['FLYWHEEL_OUTPUT_DATA'], 'train.csv'), 'w', newline='') as f:
+    w = csv.writer(f); w.writerow(['x', 'y'])
+    for x in range(100): w.writerow([x, 2 * x + 1 + (0.5 if x % 2 else -0.5)])
+print('prepared 100 rows')
+`);
+    const train = py('train.py', `${mlflow}
+import csv
+rows = list(csv.DictReader(open(os.path.join(os.environ['FLYWHEEL_INPUT_PREP_DATA'], 'train.csv'))))
+xs = [float(r['x']) for r in rows]; ys = [float(r['y']) for r in rows]
+n = len(xs); mx = sum(xs) / n; my = sum(ys) / n
+slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+json.dump({'slope': slope, 'intercept': my - slope * mx}, open(os.path.join(os.environ['FLYWHEEL_OUTPUT_MODEL'], 'model.json'), 'w'))
+metric('slope', slope)
+print('slope', round(slope, 6))
+`);
+    const evaluate = py('evaluate.py', `${mlflow}
+import csv
+m = json.load(open(os.path.join(os.environ['FLYWHEEL_INPUT_TRAIN_MODEL'], 'model.json')))
+rows = list(csv.DictReader(open(os.path.join(os.environ['FLYWHEEL_INPUT_PREP_DATA'], 'train.csv'))))
+rmse = (sum((m['slope'] * float(r['x']) + m['intercept'] - float(r['y'])) ** 2 for r in rows) / len(rows)) ** 0.5
+metric('rmse', rmse)
+mlflow('registered-models/create', {'name': 'linear'})
+v = mlflow('model-versions/create', {'name': 'linear', 'source': 'runs:/' + os.environ['MLFLOW_RUN_ID'] + '/model', 'run_id': os.environ['MLFLOW_RUN_ID']})
+print('rmse', round(rmse, 6), 'registered linear', v['model_version']['version'])
+`);
+    const yaml = [
+      'name: linear',
+      'steps:',
+      '  - name: prep',
+      `    command: [python3, ${JSON.stringify(prep)}]`,
+      '    outputs: [{ name: data, kind: artifact }]',
+      '  - name: train',
+      `    command: [python3, ${JSON.stringify(train)}]`,
+      '    inputs: [{ from: prep.data }]',
+      '    outputs: [{ name: model, kind: artifact }, { name: slope, kind: metric }]',
+      '  - name: evaluate',
+      `    command: [python3, ${JSON.stringify(evaluate)}]`,
+      '    inputs: [{ from: prep.data }, { from: train.model }]',
+      '    outputs: [{ name: rmse, kind: metric }, { name: registered, kind: model }]',
+      '',
+    ].join('\n');
+    type Outputs = Record<string, Record<string, unknown> | null>;
+    const outputsOf = (run: { steps: { name: string; outputs: Outputs | null }[] }) => Object.fromEntries(run.steps.map((s) => [s.name, s.outputs]));
+
+    const local = await createPipelinesFixture('sqlite');
+    let localOut: Outputs;
+    try {
+      const reg = await local.app.inject({ method: 'POST', url: '/api/v1/pipelines', payload: yaml, headers: { 'content-type': 'application/yaml' } });
+      assert.equal(reg.statusCode, 201, reg.body);
+      const run = await local.waitForRun((await local.pipelines.startRun('linear')).id);
+      assert.equal(run.state, 'succeeded', JSON.stringify(run.steps.map((s) => s.error)) + (await local.pipelines.stepLog(run.id, 'evaluate')));
+      localOut = outputsOf(run as never);
+    } finally {
+      await local.dispose();
+    }
+
+    const reg = await platform.app.inject({ method: 'POST', url: '/api/v1/pipelines', payload: yaml, headers: { 'content-type': 'application/yaml' } });
+    assert.equal(reg.statusCode, 201, reg.body);
+    const { pipelines } = platform.services;
+    const started = Date.now();
+    const fleetRun = await waitForRun((await pipelines.startRun('linear')).id);
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(fleetRun.state, 'succeeded', await pipelines.stepLog(fleetRun.id, 'evaluate'));
+    const fleetOut = outputsOf(fleetRun as never);
+    // The same result: the same data (by content digest), the same model file, the same metrics; one model version registered each time.
+    for (const step of ['prep', 'train', 'evaluate']) {
+      for (const [name, out] of Object.entries(fleetOut[step] ?? {})) {
+        const o = out as { kind: string; digest?: string; value?: number; versions?: unknown[] };
+        const l = (localOut[step] as Record<string, typeof o>)[name]!;
+        if (o.kind === 'artifact') assert.equal(o.digest, l.digest, `${step}.${name}`);
+        if (o.kind === 'metric') assert.equal(o.value, l.value, `${step}.${name}`);
+        if (o.kind === 'model') assert.deepEqual(o.versions, [{ name: 'linear', version: 1 }]);
+      }
+    }
+    assert.ok(Math.abs((fleetOut.train as { slope: { value: number } }).slope.value - 2) < 0.01);
+    assert.ok(Math.abs((fleetOut.evaluate as { rmse: { value: number } }).rmse.value - 0.5) < 0.01);
+    const again = await waitForRun((await pipelines.startRun('linear')).id);
+    assert.equal(again.state, 'succeeded');
+    assert.deepEqual(again.steps.map((s) => s.cached), [true, true, true], 'served from cache');
+    console.log(`# fleet: the Python YAML pipeline (3 steps) in ${seconds.toFixed(2)} s; the second run entirely from cache`);
   });
 
   test('a worker SIGKILLed in the middle of a step: the step is retried on the other worker and the run succeeds', async () => {
