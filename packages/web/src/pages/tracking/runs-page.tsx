@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
+import { ApiError } from '../../api/client';
 import { useApi } from '../../api/use-api';
 import { DataTable, type Column } from '../../components/data-table';
 import { Badge, Page, When } from '../../components/page';
@@ -146,8 +147,33 @@ function RunTable({ experimentId }: { experimentId: string }) {
           Compare {selected.size ? `(${selected.size})` : ''}
         </button>
       </form>
+      <details className="filter-help">
+        <summary>Filter syntax</summary>
+        <p>
+          Clauses joined by <code>and</code>: <code>metrics.&lt;key&gt;</code> against numbers (<code>= != &lt; &lt;= &gt; &gt;=</code>); <code>params.&lt;key&gt;</code> and <code>tags.&lt;key&gt;</code>{' '}
+          against quoted strings (<code>= != LIKE ILIKE</code>, <code>IS NULL</code>); <code>attributes.status</code> and <code>attributes.run_name</code> also take <code>IN ('a', 'b')</code>. Keys with
+          spaces or dots go in backticks.
+        </p>
+        <ul>
+          <li>
+            <code>metrics.accuracy &gt; 0.9 and params.model = 'xgb'</code>
+          </li>
+          <li>
+            <code>attributes.status = 'FAILED'</code>
+          </li>
+          <li>
+            <code>tags.team ILIKE 'growth%'</code>
+          </li>
+        </ul>
+      </details>
       {runs.error ? (
-        <ErrorBox error={runs.error} />
+        runs.error instanceof ApiError && runs.error.status === 400 && filter ? (
+          <div className="state error" role="alert">
+            <strong>The server cannot use this filter.</strong> {runs.error.message}
+          </div>
+        ) : (
+          <ErrorBox error={runs.error} />
+        )
       ) : runs.rows.length === 0 && !runs.done ? (
         <Loading what="runs" />
       ) : runs.rows.length === 0 ? (
