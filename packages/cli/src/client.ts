@@ -54,8 +54,11 @@ export class ApiClient {
       parsed = text;
     }
     if (!res.ok) {
-      const err = (parsed as { error?: { code?: string; message?: string } }).error;
-      throw new CliError(err?.message ? `${err.message} (${err.code ?? res.status})` : `The server answered ${res.status}: ${text.slice(0, 300)}`, EXIT.failed);
+      // The native shape {error: {code, message}}, or MLflow's {error_code, message}: the message in full (a policy refusal lists every unmet condition).
+      const p = parsed as { error?: { code?: string; message?: string }; error_code?: string; message?: string };
+      const message = p.error?.message ?? p.message;
+      const code = p.error?.code ?? p.error_code ?? res.status;
+      throw new CliError(message ? `${message} (${code})` : `The server answered ${res.status}: ${text.slice(0, 300)}`, EXIT.failed);
     }
     return parsed as T;
   }

@@ -43,6 +43,16 @@ for (const dialect of DIALECTS) {
       await s.close();
     });
 
+    test('the sidebar search opens the catalog with the query', async () => {
+      const s = await openSession(server);
+      await s.page.goto('/ui/');
+      await s.page.getByRole('searchbox', { name: 'Search the catalog' }).fill('churn');
+      await s.page.getByRole('searchbox', { name: 'Search the catalog' }).press('Enter');
+      await s.page.waitForURL(/\/ui\/org\/catalog\?q=churn$/);
+      await s.page.getByRole('heading', { name: /Catalog/ }).first().waitFor();
+      await s.close();
+    });
+
     test('an unknown page says so, and a deep link is served by the app', async () => {
       const s = await openSession(server);
       await s.page.goto('/ui/no/such/page');

@@ -1,4 +1,5 @@
-import { BrowserRouter, NavLink, Navigate, Route, Routes, useLocation, useRoutes } from 'react-router-dom';
+import { useState, type FormEvent } from 'react';
+import { BrowserRouter, NavLink, Navigate, Route, Routes, useLocation, useNavigate, useRoutes } from 'react-router-dom';
 import { SessionProvider, useSession } from './api/session';
 import { ErrorBox, Loading } from './components/states';
 import { LoginPage } from './pages/login';
@@ -22,6 +23,24 @@ function AreaRoutes() {
   return useRoutes([{ path: '/', element: <HomePage /> }, ...AREAS.flatMap((a) => a.routes), { path: '*', element: <NotFoundPage /> }]);
 }
 
+/** Search across projects, models, datasets, deployments and pipelines from any page. */
+function SidebarSearch() {
+  const [q, setQ] = useState('');
+  const navigate = useNavigate();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (q.trim()) navigate(`/org/catalog?q=${encodeURIComponent(q.trim())}`);
+  };
+  return (
+    <form role="search" className="sidebar-search" onSubmit={submit}>
+      <label>
+        <span className="visually-hidden">Search the catalog</span>
+        <input type="search" placeholder="Search…" value={q} onChange={(e) => setQ(e.target.value)} />
+      </label>
+    </form>
+  );
+}
+
 function Shell() {
   const { session, loading, error, logout } = useSession();
   const location = useLocation();
@@ -42,6 +61,7 @@ function Shell() {
         <NavLink to="/" className="brand" end>
           <span aria-hidden="true">◎</span> Flywheel
         </NavLink>
+        <SidebarSearch />
         {GROUPS.map((g) => {
           const items = NAV.filter((n) => n.group === g);
           if (!items.length) return null;
