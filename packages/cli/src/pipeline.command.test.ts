@@ -100,6 +100,39 @@ for (const dialect of DIALECTS) {
       await assert.rejects(run(['pipeline', 'register', broken, '--url', fx.url]), (e: CliError) => /Invalid pipeline YAML: line \d+, column \d+/.test(e.message));
     });
 
+    test('resume a failed run, see its cause and cached steps; add, list, inspect and remove a trigger; cost', async () => {
+      const flag = join(dir, 'fixed-flag');
+      const file = join(dir, 'flaky.json');
+      writeFileSync(file, JSON.stringify({ name: 'flaky', steps: [
+        { name: 'a', command: js("console.log('a')") },
+        { name: 'b', dependsOn: ['a'], command: js(`process.exit(require('fs').existsSync(${JSON.stringify(flag)})?0:7)`) },
+      ] }));
+      await run(['pipeline', 'register', file, '--url', fx.url]);
+      const failed = await run(['pipeline', 'run', 'flaky', '--wait', '--interval-ms', '100', '--url', fx.url]);
+      assert.equal(failed.code, 1);
+      const id = /Started run ([0-9a-f]{32})/.exec(failed.out)![1]!;
+      writeFileSync(flag, '');
+      const resumed = await run(['pipeline', 'resume', id, '--wait', '--interval-ms', '100', '--url', fx.url]);
+      assert.equal(resumed.code, 0, resumed.out);
+      assert.match(resumed.out, new RegExp(`Resumed run ${id} as run [0-9a-f]{32} of flaky v1 \\(1 steps carried over\\)`));
+      assert.match(resumed.out, new RegExp(`\\[succeeded\\]  \\(resume runId=${id}\\)`));
+      assert.match(resumed.out, /a\s+succeeded \(cached\)/);
+
+      const added = await run(['pipeline', 'trigger', 'add', 'flaky', 'nightly', '--schedule', '0 3 * * *', '--url', fx.url]);
+      assert.match(added.out, /Added trigger nightly \(schedule\) to flaky; next due \d{4}-\d\d-\d\dT03:00:00\.000Z\./);
+      await assert.rejects(run(['pipeline', 'trigger', 'add', 'flaky', 'x', '--url', fx.url]), (e: CliError) => /exactly one of/.test(e.message) && e.exitCode === 2);
+      await assert.rejects(run(['pipeline', 'trigger', 'add', 'flaky', 'bad', '--schedule', '* *', '--url', fx.url]), (e: CliError) => /spec\.cron: expected 5 fields/.test(e.message));
+      assert.match((await run(['pipeline', 'trigger', 'list', 'flaky', '--url', fx.url])).out, /nightly\s+schedule\s+0 3 \* \* \*/);
+      assert.match((await run(['pipeline', 'trigger', 'firings', 'flaky', 'nightly', '--url', fx.url])).out, /Not fired yet\./);
+      assert.match((await run(['pipeline', 'trigger', 'rm', 'flaky', 'nightly', '--url', fx.url])).out, /Removed trigger nightly of flaky\./);
+      assert.match((await run(['pipeline', 'trigger', 'list', 'flaky', '--url', fx.url])).out, /No triggers\./);
+
+      const cost = await run(['pipeline', 'cost', 'flaky', '--json', '--url', fx.url]);
+      const costs = (JSON.parse(cost.out) as { costs: { pipeline: string; stepsRun: number; stepsCached: number; computeSeconds: number }[] }).costs;
+      assert.deepEqual(costs.map((c) => [c.pipeline, c.stepsRun, c.stepsCached]), [['flaky', 3, 1]]);
+      assert.ok(costs[0]!.computeSeconds > 0);
+    });
+
     test('--wait exits 1 when the run fails; cancel refuses a finished run', async () => {
       const file = join(dir, 'fails.json');
       writeFileSync(file, JSON.stringify({ name: 'fails', steps: [{ name: 'boom', command: js('process.exit(4)') }] }));

@@ -16,6 +16,7 @@ import { pipelinesMigrations } from '../pipelines.migrations.js';
 import { PipelinesRepository } from '../pipelines.repository.js';
 import { pipelinesRoutes } from '../pipelines.routes.js';
 import { PipelinesService } from '../pipelines.service.js';
+import { TriggersService } from '../triggers.service.js';
 
 /**
  * Tracking and pipelines on a fresh store of `dialect`, served on a real socket (port 0) so steps
@@ -27,9 +28,10 @@ export async function createPipelinesFixture(dialect: DialectName, opts: Partial
   const tracking = new TrackingService({ repo: new TrackingRepository(store.tables(), store.dialect), clock });
   const repo = new PipelinesRepository(store.tables(), store.dialect);
   const pipelines = new PipelinesService({ repo, clock });
+  const triggers = new TriggersService({ repo, pipelines, clock });
   const app: FastifyInstance = await createApp({ logger: pino({ level: 'silent' }), bodyLimitBytes: 1024 * 1024, version: 'test', readinessChecks: {} });
   await app.register(async (scope) => trackingRoutes(scope, { tracking }));
-  await app.register(async (scope) => pipelinesRoutes(scope, { pipelines }));
+  await app.register(async (scope) => pipelinesRoutes(scope, { pipelines, triggers }));
   const artifactDir = mkdtempSync(join(tmpdir(), 'fw-pipe-artifacts-'));
   const artifacts = new LocalFsArtifactStore(artifactDir);
   // The MLflow API too: steps log metrics and register models the way an MLflow client does.
@@ -57,6 +59,7 @@ export async function createPipelinesFixture(dialect: DialectName, opts: Partial
     registry,
     repo,
     pipelines,
+    triggers,
     executor,
     artifacts,
     app,
