@@ -337,11 +337,13 @@ export class BudgetsService {
    * For the pipelines domain to call before it creates the run:
    *
    * @example
-   *   await budgets.enforcePipelineRun({ pipeline: name, team: ownerTeamName, project }, { actor, source });
+   *   await budgets.enforcePipelineRun({ pipeline: name, team: p.ownerTeam, project: p.project }, { actor, source }); // team: id or name
    */
-  async enforcePipelineRun(input: { pipeline: string; team?: string | null | undefined; project?: string | null | undefined }, by: Actor): Promise<void> {
+  async enforcePipelineRun(input: { pipeline: string; team?: string | number | null | undefined; project?: string | null | undefined }, by: Actor): Promise<void> {
     const { repo } = this.deps;
-    const rows = [...(input.team ? await repo.budgetsOfTeam(input.team) : []), ...(input.project ? await repo.budgetsOfProjects([input.project]) : [])];
+    // The pipelines domain knows its owner team by id; people name it.
+    const team = typeof input.team === 'number' ? await repo.teamName(input.team) : (input.team ?? null);
+    const rows = [...(team ? await repo.budgetsOfTeam(team) : []), ...(input.project ? await repo.budgetsOfProjects([input.project]) : [])];
     await this.refuseIfSpent(rows, `New runs of pipeline '${input.pipeline}' are refused`, { type: 'pipeline', id: input.pipeline }, by);
   }
 

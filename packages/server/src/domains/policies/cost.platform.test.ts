@@ -106,15 +106,17 @@ for (const dialect of DIALECTS) {
 
       await assert.rejects(fw.services.budgets.enforcePipelineRun({ pipeline: 'train', project: 'churn' }, { actor: 'alice' }), /Budget 'churn-month' of project 'churn' .* New runs of pipeline 'train' are refused/);
       await fw.services.budgets.enforcePipelineRun({ pipeline: 'train', team: 'ml' }, { actor: 'alice' });
+      const mlId = (await fw.services.registry.teamTree()).find((t) => t.name === 'ml')!.id;
 
       // A team budget covers deployments of the team's models even outside the project.
       await fw.services.budgets.put({ name: 'ml-month', team: 'ml', amount: 1, enforce: true }, { actor: 'root' });
+      await assert.rejects(fw.services.budgets.enforcePipelineRun({ pipeline: 'train', team: mlId }, { actor: 'alice' }), /Budget 'ml-month' of team 'ml' .* New runs of pipeline 'train' are refused/);
       r = await call('POST', '/api/v1/deployments', { name: 'churn-side', config: { variants: [{ name: 'a', model: { name: 'churn', version: '1' }, role: 'primary', weight: 100 }] } });
       assert.equal(r.status, 403, JSON.stringify(r.body));
       assert.match((r.body.error as { message: string }).message, /Budget 'ml-month' of team 'ml' .* Deploying 'churn-side' is refused/);
 
       const refused = (await fw.services.audit.list({ action: 'budget.refused', maxResults: 10 })).items;
-      assert.deepEqual(refused.map((e) => `${e.resourceType}:${e.resourceId} ${(e.after as { budget: string }).budget}`), ['deployment:churn-side ml-month', 'pipeline:train churn-month', 'deployment:churn-live churn-month', `experiment:${experimentId} churn-month`]);
+      assert.deepEqual(refused.map((e) => `${e.resourceType}:${e.resourceId} ${(e.after as { budget: string }).budget}`), ['deployment:churn-side ml-month', 'pipeline:train ml-month', 'pipeline:train churn-month', 'deployment:churn-live churn-month', `experiment:${experimentId} churn-month`]);
       const alerts = (await fw.services.audit.list({ action: 'budget.alert', resource: 'budget:churn-month', maxResults: 10 })).items;
       assert.equal(alerts.length, 3);
       assert.equal((alerts[0]!.after as { project: string }).project, 'churn');
