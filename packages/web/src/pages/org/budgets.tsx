@@ -140,6 +140,23 @@ function TeamSpendPanel() {
                       <dd>{fmt(s.computeSeconds / 3600, 2)} h</dd>
                       <dt>Compute cost</dt>
                       <dd>{money(s.compute)}</dd>
+                      {s.replicaSeconds !== undefined && (
+                        <>
+                          <dt>Serving replicas</dt>
+                          <dd>
+                            {fmt(s.replicaSeconds / 3600, 2)} replica-hours · {money(s.replicas ?? 0)}
+                          </dd>
+                        </>
+                      )}
+                      {s.storageBytes !== undefined && (
+                        <>
+                          <dt>Storage</dt>
+                          <dd>
+                            {fmt(s.storageBytes / 1e9, 3)} GB · {money(s.storage ?? 0)}
+                            {s.storageMeasuredAt ? <span className="muted"> (measured {new Date(s.storageMeasuredAt).toLocaleString()})</span> : null}
+                          </dd>
+                        </>
+                      )}
                       <dt>Total</dt>
                       <dd>
                         <strong>{money(s.spend)}</strong>

@@ -111,7 +111,13 @@ export interface TeamSpend {
   period: string;
   computeSeconds: number;
   compute: number;
+  /** Deployment replica-seconds serving the team's models, and their price. */
+  replicaSeconds?: number;
+  replicas?: number;
+  /** Bytes of the team's artifacts and datasets, their price this month, and when the store was last measured. */
+  storageBytes?: number;
   storage: number | null;
+  storageMeasuredAt?: number | null;
   spend: number;
 }
 
