@@ -182,8 +182,9 @@ export async function buildReportParallel(pool: DriftPool, reference: ReportTabl
       continue;
     }
     const prep = prepared[name];
-    const refSide: SortedSample | Float64Array = isSortedSample(prep) ? { sorted: shared(prep.sorted, true), dropped: prep.dropped } : shared(numericView(reference.columns[name]!).numbers);
-    const job = { column: name, reference: refSide, current: shared(numericView(current.columns[name]!).numbers), config: { ...options.drift?.[name], kind: 'numerical' as const } };
+    const refSide: SortedSample | Float64Array = isSortedSample(prep) ? { sorted: shared(prep.sorted, true), dropped: prep.dropped } : shared(numericView(reference.columns[name]!, true).numbers);
+    // A column of cells (a monitor's) is converted straight into shared memory; a Float64Array is copied.
+    const job = { column: name, reference: refSide, current: shared(numericView(current.columns[name]!, true).numbers), config: { ...options.drift?.[name], kind: 'numerical' as const } };
     jobs.push(pool.column(job, t - 1).then((r): [string, NumericColumnResult] => [name, r]));
   }
   const done: Record<string, NumericColumnResult> = {};

@@ -91,10 +91,13 @@ export async function readTableFile(path: string): Promise<ReportTable> {
   return tableFromCsv(bytes.toString('utf8'), path);
 }
 
-/** The column as numbers (NaN where missing) and how many present cells were not numbers. */
-export function numericView(values: Float64Array | Cell[]): { numbers: Float64Array; typeViolations: number } {
+/**
+ * The column as numbers (NaN where missing) and how many present cells were not numbers. With
+ * `shared`, a converted column is built in shared memory (for a worker thread, without a copy).
+ */
+export function numericView(values: Float64Array | Cell[], shared = false): { numbers: Float64Array; typeViolations: number } {
   if (values instanceof Float64Array) return { numbers: values, typeViolations: 0 };
-  const out = new Float64Array(values.length);
+  const out = shared ? new Float64Array(new SharedArrayBuffer(8 * values.length)) : new Float64Array(values.length);
   let typeViolations = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
