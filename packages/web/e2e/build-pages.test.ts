@@ -110,7 +110,7 @@ for (const dialect of DIALECTS) {
       await page.getByRole('link', { name: 'churn' }).waitFor();
       await s.shot(`models-${dialect}`);
       await page.getByRole('link', { name: 'churn' }).click();
-      await page.getByRole('table', { name: 'Model versions' }).waitFor();
+      await page.getByRole('table', { name: 'Model versions' }).getByText('pending').waitFor();
       await s.shot(`model-${dialect}`);
       await page.getByRole('link', { name: `v${seed.model.version}` }).click();
       await page.getByRole('heading', { name: `churn v${seed.model.version}` }).waitFor();
