@@ -230,6 +230,8 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   const policies = new PoliciesService({ repo: policiesRepo, clock, audit });
   // Storage is measured by walking the artifact store, at most every 10 minutes (storage-meter.ts).
   const budgets = new BudgetsService({ repo: policiesRepo, clock, audit, storage: new StorageMeter({ artifacts, clock }) });
+  // Enforced budgets of a pipeline's owner team or project refuse its new runs (manual, triggered, resumed).
+  pipelines.setRunGate((r) => budgets.enforcePipelineRun({ pipeline: r.pipeline, team: r.ownerTeam, project: r.project }, { actor: r.cause.kind === 'manual' ? (r.cause.by ?? 'anonymous') : `pipeline-${r.cause.kind}`, source: 'pipelines' }));
   const gate = new PolicyGate({ policies, budgets });
   registry.setActionGate(gate);
   tracking.setActionGate(gate);

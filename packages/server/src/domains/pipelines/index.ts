@@ -5,7 +5,7 @@ export { pipeline, PipelineBuilder } from './pipeline.builder.js';
 export { validatePipeline, resolveParams, findCycle, PIPELINE_LIMITS } from './pipeline.validation.js';
 export { PipelinesRepository } from './pipelines.repository.js';
 export { PipelinesService } from './pipelines.service.js';
-export type { PipelinesDeps, PipelineView, PipelineRunView, StepRunView } from './pipelines.service.js';
+export type { PipelinesDeps, PipelineView, PipelineRunView, StepRunView, PipelineCost, RunGate } from './pipelines.service.js';
 export { pipelinesMigrations } from './pipelines.migrations.js';
 export { pipelinesRoutes } from './pipelines.routes.js';
 export { LocalExecutor, PipelineExecutor } from './local-executor.js';

@@ -116,6 +116,15 @@ for (const dialect of DIALECTS) {
       // The step's MLflow run is in an experiment the team owns: the budgets' compute spend includes it.
       const spend = await fw.services.budgets.teamSpend('growth');
       assert.ok(spend.computeSeconds >= 0.3, JSON.stringify(spend));
+
+      // An enforced budget of the team, spent: new runs are refused before anything is written.
+      await fw.services.budgets.setRates({ compute_second: 1 }, { actor: 'root' });
+      await fw.services.budgets.put({ name: 'growth-month', team: 'growth', amount: 0.1, period: 'month', enforce: true }, { actor: 'root' });
+      const refused = await call('POST', '/api/v1/pipelines/churn/runs', 'alice', {});
+      assert.equal(refused.statusCode, 403, refused.body);
+      assert.equal(refused.json<{ error: { code: string } }>().error.code, 'BUDGET_EXCEEDED');
+      assert.match(refused.json<{ error: { message: string } }>().error.message, /New runs of pipeline 'churn' are refused/);
+      assert.equal((await call('GET', '/api/v1/pipelines/churn/runs', 'alice')).json<{ runs: unknown[] }>().runs.length, 2);
     });
   });
 }

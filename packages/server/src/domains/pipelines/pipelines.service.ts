@@ -147,6 +147,9 @@ const page = (maxResults?: number, pageToken?: string) => {
   return { limit, offset };
 };
 
+/** Refuses a new run (throws a domain error, e.g. BUDGET_EXCEEDED) before anything is written. */
+export type RunGate = (run: { pipeline: string; ownerTeam: number | null; project: string | null; cause: RunCause }) => Promise<void>;
+
 export interface PipelinesDeps {
   repo: PipelinesRepository;
   clock: Clock;
@@ -157,10 +160,16 @@ export class PipelinesService {
   private readonly repo: PipelinesRepository;
   private readonly clock: Clock;
   private readonly workListeners: (() => void)[] = [];
+  private runGate: RunGate | undefined;
 
   constructor(deps: PipelinesDeps) {
     this.repo = deps.repo;
     this.clock = deps.clock;
+  }
+
+  /** A check every new run passes first (the budgets of its owner team and project); set in main.ts once the policies domain exists. */
+  setRunGate(gate: RunGate): void {
+    this.runGate = gate;
   }
 
   /** `fn` is called whenever new work may be ready (a run queued or cancelled), so an executor need not wait for its next poll. */
@@ -249,6 +258,8 @@ export class PipelinesService {
   async startRun(name: string, input: { params?: Record<string, unknown>; version?: number; cause?: RunCause } = {}): Promise<PipelineRunView> {
     const p = await this.get(name, input.version);
     const params = resolveParams(p.definition, input.params ?? {});
+    const cause = input.cause ?? { kind: 'manual' };
+    await this.runGate?.({ pipeline: p.name, ownerTeam: p.ownerTeam, project: p.project, cause });
     const now = this.clock.now();
     const id = randomUUID().replace(/-/g, '');
     const run: PipelineRunRow = {
@@ -261,7 +272,7 @@ export class PipelinesService {
       started_at: null,
       finished_at: null,
       error: null,
-      cause: JSON.stringify(input.cause ?? { kind: 'manual' }),
+      cause: JSON.stringify(cause),
       resumed_from: null,
       owner_team: p.ownerTeam,
       project: p.project,
@@ -284,6 +295,7 @@ export class PipelinesService {
       throw new DomainError('INVALID_STATE', `Pipeline run '${id}' is ${original.state}; only a failed or cancelled run can be resumed.`);
     }
     const p = await this.get(original.pipeline_name, original.pipeline_version);
+    await this.runGate?.({ pipeline: p.name, ownerTeam: original.owner_team, project: original.project, cause: { kind: 'resume', runId: id } });
     const before = new Map((await this.repo.stepRuns(id)).map((r) => [r.step, r]));
     const now = this.clock.now();
     const newId = randomUUID().replace(/-/g, '');
