@@ -52,7 +52,7 @@ for (const dialect of DIALECTS) {
       await fw.budgets.setRates({ compute_second: 1 }, { actor: 'root' });
       await fw.budgets.put({ name: 'ml-month', team: 'ml', amount: 50, enforce: true }, { actor: 'root' });
       const list = await run(['budget', 'list', '--url', url]);
-      assert.match(list.out, /ml-month\s+ml\s+\d{4}-\d{2}\s+100\.00\s+50\.00\s+200\s+yes/);
+      assert.match(list.out, /ml-month\s+team ml\s+\d{4}-\d{2}\s+100\.00\s+50\.00\s+200\s+yes/);
       const status = await run(['budget', 'status', 'ml-month', '--url', url]);
       assert.equal(status.code, 1);
       assert.match(status.out, /spent 100\.00 of 50\.00 \(200%\), over by 50\.00/);

@@ -20,6 +20,8 @@ interface Checklist {
 interface BudgetStatus {
   name: string;
   team: string;
+  /** Set on a project budget: the project's spend counts, not the whole team's. */
+  project?: string | null;
   amount: number;
   enforce: boolean;
   spend: number;
@@ -94,7 +96,7 @@ export function policyCommand(program: Command): void {
       output(opts.json, res, () =>
         res.budgets.length === 0
           ? 'No budgets.'
-          : table(['NAME', 'TEAM', 'PERIOD', 'SPENT', 'BUDGET', '%', 'ENFORCED'], res.budgets.map((b) => [b.name, b.team, month(b.periodStart), money(b.spend), money(b.amount), String(b.percent), b.enforce ? 'yes' : 'no'])),
+          : table(['NAME', 'FOR', 'PERIOD', 'SPENT', 'BUDGET', '%', 'ENFORCED'], res.budgets.map((b) => [b.name, b.project ? `project ${b.project} (${b.team})` : `team ${b.team}`, month(b.periodStart), money(b.spend), money(b.amount), String(b.percent), b.enforce ? 'yes' : 'no'])),
       );
     });
   urlOption(budget.command('status').description('Spend, percent and alerts of one budget (exit 1 when spent)').argument('<name>'))
