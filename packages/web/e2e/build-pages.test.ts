@@ -249,6 +249,11 @@ describe('web UI at real sizes (sqlite)', () => {
     await curve.getByText('100,000 points').waitFor({ timeout: 30_000 });
     await curve.locator('canvas').waitFor();
     console.log(`100,000-point curve drawn after ${Date.now() - t0} ms`);
+    // A step range redraws that part from the full history: 1,001 points, no longer downsampled.
+    await curve.getByLabel('From step').fill('50000');
+    await curve.getByLabel('To step').fill('51000');
+    await curve.getByText('100,000 points, 1,001 in range · drag to zoom').waitFor();
+    await curve.getByRole('img', { name: 'loss by step, 1001 points' }).waitFor();
     await s.shot('run-curve-100k');
     await s.close();
   });

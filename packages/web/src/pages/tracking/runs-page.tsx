@@ -126,7 +126,7 @@ function RunTable({ experimentId }: { experimentId: string }) {
       <form className="toolbar" onSubmit={apply} role="search">
         <label className="grow">
           Filter runs (MLflow syntax)
-          <input type="search" value={draft} onChange={(e) => setDraft(e.target.value)} placeholder={FILTER_EXAMPLE} spellCheck={false} />
+          <input type="search" className="code" value={draft} onChange={(e) => setDraft(e.target.value)} placeholder={FILTER_EXAMPLE} spellCheck={false} />
         </label>
         <button type="submit" className="primary">
           Apply
