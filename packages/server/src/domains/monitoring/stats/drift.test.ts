@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { DomainError } from '@flywheel/contract';
 import { categoricalDrift, chiSquareHomogeneity, countCategories, mergeCategoryCounts } from './categorical.js';
 import { columnDrift, datasetDrift, inferColumnKind } from './drift-rule.js';
+import { ksAndWassersteinSorted } from './ecdf-merge.js';
 import { ksTwoSample } from './ks.js';
 import { columnDriftMetrics } from './metric-names.js';
 import { numericDrift } from './numeric-drift.js';
@@ -232,6 +233,58 @@ describe('countCategories (one lookup per value, typed tally)', () => {
       assert.deepEqual([...got.counts], [...expected]);
       assert.equal(got.dropped, dropped);
       assert.equal(got.total, n - dropped);
+    }
+  });
+});
+
+/** The element-wise merge walk the run-wise one replaced: one pooled value per step. */
+function elementWiseKsW1(a: Float64Array, b: Float64Array): { ks: number; wasserstein: number } {
+  const n1 = a.length;
+  const n2 = b.length;
+  let i = 0;
+  let j = 0;
+  let maxDiff = 0;
+  let minDiff = 0;
+  let w = 0;
+  let va = a[0]!;
+  let vb = b[0]!;
+  while (i < n1 || j < n2) {
+    let v: number;
+    if (va <= vb) {
+      v = va;
+      i++;
+      va = i < n1 ? a[i]! : Number.POSITIVE_INFINITY;
+    } else {
+      v = vb;
+      j++;
+      vb = j < n2 ? b[j]! : Number.POSITIVE_INFINITY;
+    }
+    const next = va <= vb ? va : vb;
+    if (next !== v) {
+      const diff = i * n2 - j * n1;
+      if (diff > maxDiff) maxDiff = diff;
+      else if (diff < minDiff) minDiff = diff;
+      if (next !== Number.POSITIVE_INFINITY) w += Math.abs(diff) * (next - v);
+    }
+  }
+  return { ks: Math.min(1, Math.max(maxDiff, -minDiff) / (n1 * n2)), wasserstein: w / (n1 * n2) };
+}
+
+describe('KS + W1 merge walk (run-wise)', () => {
+  it('gives the element-wise walk bit for bit on random samples with and without ties', () => {
+    const r = prng(23);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+    for (let t = 0; t < 2000; t++) {
+      const big = t % 200 === 0;
+      const n1 = big ? 20_000 + Math.floor(r() * 5000) : 1 + Math.floor(r() * 40);
+      const n2 = big ? 50_000 + Math.floor(r() * 5000) : 1 + Math.floor(r() * 40);
+      const grid = [1, 3, 1000, 0][t % 4]!; // 0: continuous
+      const round = (x: number) => (grid ? Math.round(x * grid) / grid : x);
+      const a = Float64Array.from({ length: n1 }, () => round(normal())).sort();
+      const b = Float64Array.from({ length: n2 }, () => round(normal() + r() * (t % 3))).sort();
+      const got = ksAndWassersteinSorted(a, b);
+      const want = elementWiseKsW1(a, b);
+      assert.ok(Object.is(got.ks, want.ks) && Object.is(got.wasserstein, want.wasserstein), `case ${t}: ${JSON.stringify(got)} vs ${JSON.stringify(want)}`);
     }
   });
 });
