@@ -103,7 +103,7 @@ for (const dialect of DIALECTS) {
       await s.close();
     });
 
-    test("a model version's lineage draws dataset version → run → model version, each node a way to its page", async () => {
+    test("a model version's lineage draws dataset version → run → model version → deployment, each node a way to its page", async () => {
       const s = await openSession(server);
       const { page } = s;
       await page.goto('/ui/models');
@@ -114,11 +114,15 @@ for (const dialect of DIALECTS) {
       await s.shot(`model-${dialect}`);
       await page.getByRole('link', { name: `v${seed.model.version}` }).click();
       await page.getByRole('heading', { name: `churn v${seed.model.version}` }).waitFor();
+      // The signature read from the ONNX file.
+      await page.getByRole('table', { name: 'Inputs' }).getByRole('cell', { name: 'float32' }).waitFor();
       await s.shot(`model-version-${dialect}`);
       await page.getByRole('tab', { name: 'Lineage' }).click();
-      await page.getByRole('img', { name: /Lineage graph with 3 nodes and 2 edges/ }).locator('canvas').waitFor();
+      await page.getByRole('img', { name: /Lineage graph with 4 nodes and 3 edges/ }).locator('canvas').waitFor();
       const nodes = page.getByRole('list', { name: 'Lineage nodes' }).getByRole('listitem');
-      assert.deepEqual((await nodes.allInnerTexts()).map((t) => t.split(':')[0]).sort(), ['Dataset version', 'Model version', 'Run']);
+      // Listed in the order things flow.
+      assert.deepEqual((await nodes.allInnerTexts()).map((t) => t.split(':')[0]), ['Dataset version', 'Run', 'Model version', 'Deployment']);
+      assert.match(await nodes.nth(3).innerText(), /churn-live/);
       await s.shot(`model-lineage-${dialect}`);
       await page.getByRole('list', { name: 'Lineage nodes' }).getByRole('link', { name: 'customers v1' }).click();
       await page.getByRole('heading', { name: 'customers v1' }).waitFor();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { logisticModel } from '../../server/src/domains/serving/test-support/serving-models.js';
 import type { UiServer } from './harness.js';
 
 /** A 1×1 PNG (a blue pixel): enough for the browser to decode an image artifact. */
@@ -26,8 +27,8 @@ export function storePath(artifactUri: string): string {
 /**
  * What the Build pages show, seeded once per server through the platform's services as a user's
  * client would leave it: an experiment with three finished runs (params, a 100-step loss curve,
- * artifacts), a profiled dataset the tuned run trained on, a model version registered from that
- * run, and a two-step pipeline run that printed to its logs.
+ * artifacts), a profiled dataset the tuned run trained on, an ONNX model version registered from
+ * that run and deployed, and a two-step pipeline run that printed to its logs.
  */
 export async function seedBuild(server: UiServer): Promise<BuildSeed> {
   const { tracking, registry, datasets, pipelines } = server.platform.services;
@@ -65,7 +66,9 @@ export async function seedBuild(server: UiServer): Promise<BuildSeed> {
 
   await registry.createRegisteredModel({ name: 'churn' });
   const tuned = await tracking.getRun(runs.tuned);
+  await server.platform.artifacts.put(`${storePath(tuned.info.artifactUri)}/model/model.onnx`, Buffer.from(logisticModel()));
   const mv = await registry.createModelVersion({ name: 'churn', source: `${tuned.info.artifactUri}/model`, runId: runs.tuned });
+  await server.platform.services.deployments.create({ name: 'churn-live', config: { variants: [{ name: 'a', model: { name: 'churn', version: mv.version }, role: 'primary', weight: 100 }] } });
 
   await pipelines.register({
     name: 'nightly',

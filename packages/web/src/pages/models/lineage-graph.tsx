@@ -157,7 +157,7 @@ export function LineageView({ graph }: { graph: LineageGraph }) {
     },
     [graph, navigate],
   );
-  const height = Math.max(260, Math.max(...[0, 1, 2, 3].map((c) => graph.nodes.filter((n) => (COLUMN[n.kind] ?? 1) === c).length)) * 90 + 100);
+  const height = Math.max(200, Math.max(...[0, 1, 2, 3].map((c) => graph.nodes.filter((n) => (COLUMN[n.kind] ?? 1) === c).length)) * 90 + 70);
   return (
     <>
       <ul className="legend-row" aria-label="Legend">
