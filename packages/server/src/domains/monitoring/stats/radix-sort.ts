@@ -187,28 +187,38 @@ function sortHighWord(values: Float64Array, words: Uint32Array, given?: HighWord
   return out;
 }
 
-/** Sorts each run of values that share their upper word (the high-word passes left them in input order). */
+/**
+ * Sorts each run of values that share their upper word (the high-word passes left them in input
+ * order). Only an inversion (a value below its predecessor) can be inside a run, so the pass
+ * compares neighbours and finds a run's bounds only where one is out of order.
+ */
 function orderRuns(a: Float64Array, words: Uint32Array): void {
   const n = a.length;
-  let start = 0;
-  let prevHi = words[1]!;
-  for (let i = 1; i <= n; i++) {
-    const hi = i < n ? words[2 * i + 1]! : ~prevHi >>> 0;
-    if (hi === prevHi) continue;
-    const len = i - start;
-    if (len > INSERTION_MAX) a.subarray(start, i).sort();
-    else if (len > 1) {
-      for (let k = start + 1; k < i; k++) {
-        const v = a[k]!;
+  let prev = a[0]!;
+  for (let i = 1; i < n; i++) {
+    const v = a[i]!;
+    if (!(v < prev)) {
+      prev = v;
+      continue;
+    }
+    const hi = words[2 * i + 1]!;
+    let start = i - 1;
+    while (start > 0 && words[2 * start - 1] === hi) start--;
+    let end = i + 1;
+    while (end < n && words[2 * end + 1] === hi) end++;
+    if (end - start > INSERTION_MAX) a.subarray(start, end).sort();
+    else {
+      for (let k = start + 1; k < end; k++) {
+        const x = a[k]!;
         let m = k - 1;
-        while (m >= start && a[m]! > v) {
+        while (m >= start && a[m]! > x) {
           a[m + 1] = a[m]!;
           m--;
         }
-        a[m + 1] = v;
+        a[m + 1] = x;
       }
     }
-    start = i;
-    prevHi = hi;
+    i = end - 1;
+    prev = a[i]!;
   }
 }
