@@ -20,7 +20,7 @@ function newestSource(dir, newest = 0) {
   return newest;
 }
 
-const srcDirs = ['contract', 'server', 'cli'].map((p) => join(packages, p, 'src')).filter((d) => existsSync(d));
+const srcDirs = ['contract', 'server', 'sdk', 'cli'].map((p) => join(packages, p, 'src')).filter((d) => existsSync(d));
 const stale = !existsSync(dist) || (srcDirs.length > 0 && Math.max(...srcDirs.map((d) => newestSource(d))) > statSync(dist).mtimeMs);
 
 if (!stale) {

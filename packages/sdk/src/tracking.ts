@@ -163,6 +163,17 @@ export class Tracking {
   }
 
   /**
+   * An existing run to log into — e.g. the one a pipeline step is given as `MLFLOW_RUN_ID`.
+   *
+   * @example
+   *   const run = await fw.tracking.attachRun(process.env.MLFLOW_RUN_ID!);
+   */
+  async attachRun(runId: string, o: { flushIntervalMs?: number } = {}): Promise<ActiveRun> {
+    const r = await this.http.request<{ run: { info: { run_id: string; experiment_id: string; artifact_uri: string } } }>('GET', '/api/2.0/mlflow/runs/get', { query: { run_id: runId } });
+    return new ActiveRun(this.http, r.run.info.run_id, r.run.info.experiment_id, r.run.info.artifact_uri, o.flushIntervalMs ?? 1000);
+  }
+
+  /**
    * Runs `fn` inside a run: FINISHED when it returns, FAILED when it throws (rethrown).
    *
    * @example

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Config } from '@flywheel/server/config';
 import { FlywheelClient, FlywheelNetworkError } from '@flywheel/sdk';
 import { CliError, EXIT } from '../client.js';
 import { normaliseUrl, profilePath, readProfile, tokenFor, writeProfile } from '../profile.js';
+import { retrainYarnIt } from './retrain.js';
 import { runYarnItDemo, scoreLine, type DemoSummary } from './yarnit-demo.js';
 
 interface DemoFlags {
@@ -74,10 +75,12 @@ function render(s: DemoSummary, url: string, created?: { username: string; passw
     `  • audit chain ${s.auditVerified ? 'verified' : 'NOT verified'}`,
     '',
     'Open in the web UI:',
-    `  ${ui}/projects/${s.project}          the project, its business case and gates`,
-    `  ${ui}/models/${s.model}              versions, card, approvals, lineage`,
-    `  ${ui}/deployments/${s.deployment}    traffic split, live charts, shadow comparison`,
-    `  ${ui}/monitoring                     quality, drift per feature, alerts`,
+    `  ${ui}/org/projects/${s.project}               the project: business case, gates, history`,
+    `  ${ui}/models/${s.model}                      versions, cards, approvals, lineage`,
+    `  ${ui}/deployments/${s.deployment}                 traffic split, live charts, shadow comparison`,
+    `  ${ui}/monitoring/monitors/${s.monitorId}   quality per variant, drift per feature`,
+    ...(s.retrained?.pipeline ? [`  ${ui}/pipelines/${s.retrained.pipeline}        the retraining the alert started`] : []),
+    `  ${ui}/org/scorecards/models/${s.model}       the ML Test Score and its evidence`,
     '',
     'Try next:',
     `  npx flywheel deploy show ${s.deployment} --url ${url}`,
@@ -137,5 +140,22 @@ Examples:
       const summary = await runYarnItDemo({ url, adminToken: token, requests, quiet: opts.json === true });
       process.stdout.write(opts.json ? `${JSON.stringify({ url, ...summary, admin: created ?? null }, null, 2)}\n` : `${render(summary, url, created)}\n`);
       if (server) process.stderr.write(`\nThe server keeps running on ${url} (Ctrl-C to stop).\n`);
+    });
+
+  // The demo's retraining pipeline runs this as its step: the step's environment says where to log.
+  program
+    .command('demo-retrain', { hidden: true })
+    .description("YarnIt's retraining step (run by the demo's pipeline): trains on recent orders, logs into $MLFLOW_RUN_ID and registers a new version.")
+    .requiredOption('--model <name>', 'the registered model to add a version to')
+    .option('--seed <n>', 'seed of the generated orders', '41')
+    .option('--baseline-run <id>', 'the run of the simpler model this one is compared with')
+    .action(async (opts: { model: string; seed: string; baselineRun?: string }) => {
+      const url = process.env.MLFLOW_TRACKING_URI;
+      if (!url) throw new CliError('MLFLOW_TRACKING_URI is not set: this command runs as a pipeline step, which sets it.', EXIT.usage);
+      // The pipeline hands the step its resolved inputs: the dataset version `latest` stood for.
+      const inputs = JSON.parse(process.env.FLYWHEEL_INPUTS ?? '[]') as { dataset?: string; version?: number }[];
+      const ds = inputs.find((i) => i.dataset !== undefined && i.version !== undefined);
+      const r = await retrainYarnIt({ url, token: process.env.MLFLOW_TRACKING_TOKEN ?? process.env.FLYWHEEL_TOKEN, runId: process.env.MLFLOW_RUN_ID, model: opts.model, seed: Number(opts.seed), ...(opts.baselineRun ? { baselineRunId: opts.baselineRun } : {}), ...(ds ? { dataset: { name: ds.dataset!, version: ds.version! } } : {}) });
+      process.stdout.write(`registered ${opts.model} version ${r.version} from run ${r.runId} (validation AUC ${r.auc.toFixed(3)})\n`);
     });
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { FlywheelClient, FlywheelError, logisticRegressionOnnx, type ActiveRun, type Json } from '@flywheel/sdk';
 import { Progress } from './progress.js';
 import { trainLogistic, type TrainedModel } from './train.js';
@@ -30,7 +31,7 @@ export interface DemoSummary {
   quality: Json;
   drift: { before: number | null; after: number | null };
   alertState: string;
-  retrained: { version: string; auc: number } | null;
+  retrained: { version: string; auc: number; by: 'pipeline' | 'demo'; pipeline: string | null; pipelineRun: string | null } | null;
   gates: { to: string; passed: boolean; unmet: string[] }[];
   scorecard: { before: Json | null; after: Json | null };
   auditVerified: boolean;
@@ -43,6 +44,13 @@ const PEOPLE = [
   { username: 'dan', displayName: 'Dan (data engineer)', skills: ['data_engineer'], team: 'data-platform', role: 'maintainer' },
   { username: 'erin', displayName: 'Erin (ML Center of Excellence)', skills: ['research_scientist', 'statistician', 'security'], team: 'ml-coe', role: 'admin', isAdmin: true },
 ] as const;
+
+/** The `flywheel` CLI as a pipeline step runs it: this installation's built bin, or its sources through tsx. */
+function cliArgv(): string[] {
+  const source = import.meta.url.endsWith('.ts');
+  const bin = fileURLToPath(new URL(source ? '../bin.ts' : '../bin.js', import.meta.url));
+  return source ? [process.execPath, '--conditions=flywheel-source', '--import', import.meta.resolve('tsx'), bin] : [process.execPath, bin];
+}
 
 const isCode = (e: unknown, ...codes: string[]) => e instanceof FlywheelError && codes.includes(e.code);
 
@@ -63,9 +71,12 @@ async function ignoreExisting<T>(p: Promise<T>): Promise<T | undefined> {
  */
 export async function runYarnItDemo(o: DemoOptions): Promise<DemoSummary> {
   const admin = new FlywheelClient({ url: o.url, token: o.adminToken });
-  const progress = new Progress(14, o.out ?? process.stderr, o.quiet);
+  const progress = new Progress(15, o.out ?? process.stderr, o.quiet);
   const nRequests = o.requests ?? 1500;
 
+  // Pipeline steps get no per-run token yet: on a server that requires credentials the demo retrains itself.
+  const anonymousMode = (await admin.request<{ anonymous: string }>('GET', '/api/v1/auth/session')).anonymous;
+  const retrainByPipeline = anonymousMode === 'full';
   // A second run on the same server gets its own project, model and deployment names.
   const existing = (await admin.projects.list()).map((p) => String(p.name));
   let suffix = '';
@@ -77,6 +88,7 @@ export async function runYarnItDemo(o: DemoOptions): Promise<DemoSummary> {
     experiment: `yarn-reorder${suffix}`,
     dataset: 'yarnit-orders',
     alert: `yarn-reorder${suffix}-drift`,
+    retrain: `yarn-reorder${suffix}-retrain`,
     policy: 'coe-champion-gate',
   };
 
@@ -180,12 +192,12 @@ export async function runYarnItDemo(o: DemoOptions): Promise<DemoSummary> {
   }).then((v) => (datasetVersion = v));
 
   const versions: DemoSummary['versions'] = [];
-  const trainAndRegister = async (role: string, opts: { features?: number[]; epochs: number; l2: number }, data: Shopper[]): Promise<{ version: string; model: TrainedModel }> => {
+  const trainAndRegister = async (role: string, opts: { features?: number[]; epochs: number; l2: number; baselineRunId?: string }, data: Shopper[]): Promise<{ version: string; runId: string; model: TrainedModel }> => {
     const run: ActiveRun = await alice.tracking.startRun({
       experiment: names.experiment,
       runName: `${role}-${opts.features ? `${opts.features.length}f` : 'all'}-l2-${opts.l2}`,
       params: { algorithm: 'logistic_regression', epochs: opts.epochs, l2: opts.l2, features: (opts.features ?? FEATURES.map((_, i) => i)).map((i) => FEATURES[i]).join(' '), learning_rate: 0.5 },
-      tags: { 'flywheel.owner_team': 'recsys', role },
+      tags: { 'flywheel.owner_team': 'recsys', role, ...(opts.baselineRunId ? { 'flywheel.baseline_run_id': opts.baselineRunId } : {}) },
     });
     await alice.request('POST', '/api/2.0/mlflow/runs/log-inputs', {
       json: { run_id: run.runId, datasets: [{ tags: [{ key: 'mlflow.data.context', value: 'training' }], dataset: { name: names.dataset, digest: String(datasetVersion), source_type: 'flywheel', source: `flywheel-datasets:/${names.dataset}/${datasetVersion}` } }] },
@@ -197,15 +209,18 @@ export async function runYarnItDemo(o: DemoOptions): Promise<DemoSummary> {
     await run.end();
     const mv = await alice.models.register(names.model, `${run.artifactUri}/model`, { runId: run.runId, description: `${role}: logistic regression, AUC ${model.metrics.auc.toFixed(3)}` });
     versions.push({ version: mv.version, role, auc: model.metrics.auc });
-    return { version: mv.version, model };
+    return { version: mv.version, runId: run.runId, model };
   };
   let champion = '';
   let challenger = '';
+  let challengerRun = '';
   let shadow = '';
   await progress.step('Training in TypeScript: a champion, a challenger and a shadow candidate, tracked as MLflow runs and exported to ONNX', async (note) => {
     await ignoreExisting(alice.request('POST', '/api/2.0/mlflow/registered-models/create', { json: { name: names.model, tags: [{ key: 'flywheel.owner_team', value: 'recsys' }], description: 'Will a YarnIt shopper re-order within 30 days?' } }));
     champion = (await trainAndRegister('champion', { epochs: 120, l2: 0.001 }, train)).version;
-    challenger = (await trainAndRegister('challenger', { epochs: 120, l2: 0.001, features: [0, 1, 3, 6] }, train)).version;
+    const c = await trainAndRegister('challenger', { epochs: 120, l2: 0.001, features: [0, 1, 3, 6] }, train);
+    challenger = c.version;
+    challengerRun = c.runId;
     shadow = (await trainAndRegister('shadow', { epochs: 60, l2: 0.05 }, train)).version;
     for (const v of versions) note(`version ${v.version} (${v.role}): validation AUC ${v.auc.toFixed(3)}`);
     await carol.request('PATCH', `/api/v1/projects/${names.project}`, { json: { models: [{ name: names.model, version: champion }] } });
@@ -234,27 +249,32 @@ export async function runYarnItDemo(o: DemoOptions): Promise<DemoSummary> {
       refusedAlias = (e as Error).message;
       note(`bob's 'champion' on unreviewed version ${challenger} was refused: ${refusedAlias.slice(0, 160)}${refusedAlias.length > 160 ? '…' : ''}`);
     }
-    const m = versions.find((v) => v.version === champion)!;
-    await alice.models.putCard(names.model, champion, {
+    await reviewVersion(champion, `${names.dataset} version ${datasetVersion}: 4,000 orders.`);
+    await bob.models.setAlias(names.model, 'champion', champion);
+    note(`version ${champion}: card Approved, approved by erin, alias 'champion' set by bob`);
+  });
+
+  /** alice documents a version, erin (the Center of Excellence) reviews the card and approves the version. */
+  async function reviewVersion(version: string, trainingData: string): Promise<void> {
+    const m = versions.find((v) => v.version === version)!;
+    await alice.models.putCard(names.model, version, {
       card: {
         modelDetails: 'Logistic regression on 8 order features, trained by alice (recsys) with the Flywheel TypeScript SDK; exported to ONNX.',
         intendedUse: 'Rank YarnIt shoppers for re-order reminders (CRM, daily batch and real-time).',
         outOfScopeUses: 'Credit, pricing or any decision about an individual beyond a reminder e-mail.',
         factors: 'New vs returning shoppers; wool vs other fibres.',
         metrics: `Validation AUC ${m.auc.toFixed(3)}; decision threshold 0.5.`,
-        evaluationData: `1,000 held-out orders (seed 12).`,
-        trainingData: `${names.dataset} version ${datasetVersion}: 4,000 orders.`,
+        evaluationData: 'Held-out orders the model did not train on.',
+        trainingData,
         ethicalConsiderations: 'No protected attributes are used; reminders can be switched off by the shopper.',
         caveats: 'Trained on returning shoppers: a surge of new shoppers will move the inputs (watch the drift monitor).',
         riskRating: 'low',
       },
     });
-    await alice.models.setCardStatus(names.model, champion, { status: 'PendingReview' });
-    await erin.models.setCardStatus(names.model, champion, { status: 'Approved' });
-    await erin.models.approve(names.model, champion, { status: 'approved', reason: 'Card complete, metrics verified on the held-out set.' });
-    await bob.models.setAlias(names.model, 'champion', champion);
-    note(`version ${champion}: card Approved, approved by erin, alias 'champion' set by bob`);
-  });
+    await alice.models.setCardStatus(names.model, version, { status: 'PendingReview' });
+    await erin.models.setCardStatus(names.model, version, { status: 'Approved' });
+    await erin.models.approve(names.model, version, { status: 'approved', reason: 'Card complete, metrics verified on the held-out set.' });
+  }
 
   await progress.step(`Deployment ${names.deployment}: A/B 80/20 champion vs challenger, plus a shadow (sticky per shopper)`, async (note) => {
     const config = {
@@ -283,6 +303,16 @@ export async function runYarnItDemo(o: DemoOptions): Promise<DemoSummary> {
       positiveLabel: 1,
     });
     monitorId = String(m.id);
+    if (retrainByPipeline) {
+      await alice.request('POST', '/api/v1/pipelines', {
+        query: { ownerTeam: 'recsys', project: names.project },
+        json: {
+          name: names.retrain,
+          description: `Retrain ${names.model} on recent orders and register a new version (started by the drift alert).`,
+          steps: [{ name: 'retrain', command: [...cliArgv(), 'demo-retrain', '--model', names.model, '--baseline-run', challengerRun], inputs: [{ dataset: names.dataset, version: 'latest' }], outputs: [{ name: 'model', kind: 'model' }], timeoutSeconds: 600, retries: { max: 1, backoffMs: 1000 } }],
+        },
+      });
+    }
     await bob.request('POST', '/api/v1/alerts', {
       json: {
         name: names.alert,
@@ -299,9 +329,10 @@ export async function runYarnItDemo(o: DemoOptions): Promise<DemoSummary> {
         cooldownSeconds: 60,
         intervalSeconds: 60,
         severity: 'warning',
+        ...(retrainByPipeline ? { action: { type: 'run_pipeline', params: { pipeline: names.retrain } } } : {}),
       },
     });
-    note(`monitor ${monitorId}; alert '${names.alert}' when more than 30% of the features drift`);
+    note(`monitor ${monitorId}; alert '${names.alert}' when more than 30% of the features drift${retrainByPipeline ? `, which starts the pipeline ${names.retrain}` : ''}`);
   });
 
   const send = async (rows: Shopper[], firstId: number) => {
@@ -347,6 +378,15 @@ export async function runYarnItDemo(o: DemoOptions): Promise<DemoSummary> {
     const rows = shoppers(Math.ceil(nRequests / 2), 31, { drift: true });
     const sent = await send(rows, nRequests);
     await bob.monitoring.actuals(sent.map((s) => ({ inferenceId: s.id, value: s.y, deployment: names.deployment })));
+    // The data team's nightly export now holds the new shoppers too: the next version of the orders.
+    const recentOrders = [...shoppers(2500, 41 + suffix.length, { drift: true }), ...shoppers(2500, 42 + suffix.length)];
+    const v2 = await dan.request<{ version: { version: number } }>('POST', `/api/v1/datasets/${names.dataset}/versions`, {
+      query: { format: 'csv', filename: 'orders-recent.csv', sourceUri: 'warehouse://yarnit/orders/recent' },
+      body: toCsv(recentOrders),
+      headers: { 'content-type': 'text/csv' },
+      idempotent: true,
+    });
+    note(`${names.dataset} version ${v2.version.version}: ${recentOrders.length.toLocaleString('en')} recent orders`);
     const report = await bob.monitoring.evaluate(monitorId, { since: driftStart, until: Date.now() });
     driftAfter = num((report.overall as Json | null)?.dataset_drift as Json | undefined, 'drift_share');
     const ev = await bob.request<Json>('POST', `/api/v1/alerts/${encodeURIComponent(names.alert)}/evaluate`, { json: {} });
@@ -356,11 +396,39 @@ export async function runYarnItDemo(o: DemoOptions): Promise<DemoSummary> {
   });
 
   let retrained: DemoSummary['retrained'] = null;
-  await progress.step('Retraining on recent data after the drift (a new version, registered with its lineage)', async (note) => {
-    const recent = [...shoppers(2000, 41, { drift: true }), ...shoppers(2000, 42)];
-    const r = await trainAndRegister('retrained', { epochs: 120, l2: 0.001 }, recent);
-    retrained = { version: r.version, auc: r.model.metrics.auc };
-    note(`version ${r.version}: validation AUC ${r.model.metrics.auc.toFixed(3)}`);
+  await progress.step(retrainByPipeline ? `The alert started pipeline ${names.retrain}: retraining on recent orders, a new version with its lineage` : 'Retraining on recent orders after the drift (a new version with its lineage)', async (note) => {
+    if (!retrainByPipeline) {
+      const recent = [...shoppers(2000, 41, { drift: true }), ...shoppers(2000, 42)];
+      const r = await trainAndRegister('retrained', { epochs: 120, l2: 0.001, baselineRunId: challengerRun }, recent);
+      retrained = { version: r.version, auc: r.model.metrics.auc, by: 'demo', pipeline: null, pipelineRun: null };
+      note(`pipeline steps cannot log in on this server (anonymous access is ${anonymousMode}), so the demo retrained itself: version ${r.version}, AUC ${r.model.metrics.auc.toFixed(3)}`);
+      return;
+    }
+    const deadline = Date.now() + 300_000;
+    let run: Json | undefined;
+    for (;;) {
+      const runs = (await alice.request<{ runs: Json[] }>('GET', `/api/v1/pipelines/${encodeURIComponent(names.retrain)}/runs`)).runs;
+      run = runs[0];
+      if (run && ['succeeded', 'failed', 'cancelled'].includes(String(run.state))) break;
+      if (Date.now() > deadline) throw new Error(`pipeline ${names.retrain} did not finish within 5 minutes (state: ${String(run?.state ?? 'not started')})`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const full = await alice.request<Json>('GET', `/api/v1/pipeline-runs/${encodeURIComponent(String(run.id))}`);
+    const step = (full.steps as { name: string; state: string; error: string | null; mlflowRunId: string | null; outputs: Record<string, { kind: string; versions?: { version: number }[] }> | null }[])[0]!;
+    if (full.state !== 'succeeded') throw new Error(`pipeline ${names.retrain} run ${String(full.id)} ${String(full.state)}: ${step.error ?? String(full.error)}`);
+    const version = String(step.outputs?.model?.versions?.[0]?.version ?? '');
+    const mlRun = await alice.runs.get(step.mlflowRunId!);
+    const auc = mlRun.data.metrics.find((x) => x.key === 'auc')?.value ?? NaN;
+    versions.push({ version, role: 'retrained', auc });
+    retrained = { version, auc, by: 'pipeline', pipeline: names.retrain, pipelineRun: String(full.id) };
+    note(`run ${String(full.id)} (cause: ${JSON.stringify((full.cause as Json).kind)}), ${step.outputs ? 'model output' : 'no output'}: version ${version}, AUC ${auc.toFixed(3)}`);
+  });
+
+  await progress.step('Review of the retrained version: its card and the Center of Excellence approval; alias "challenger" for the next canary', async (note) => {
+    const v = retrained!.version;
+    await reviewVersion(v, `${names.dataset}, the latest version: recent orders of new and returning shoppers.`);
+    await bob.models.setAlias(names.model, 'challenger', v);
+    note(`version ${v}: card Approved, approved by erin, alias 'challenger' — next: flywheel deploy rollout start ${names.deployment} --canary …`);
   });
 
   await progress.step('Scorecard after, and the audit trail verified', async (note) => {

@@ -92,7 +92,7 @@ export function DataTable<T>({
                 onClick={onRowClick ? () => onRowClick(row) : undefined}
               >
                 {onToggle && (
-                  <span role="cell">
+                  <span role="cell" className="dt-check">
                     <input type="checkbox" aria-label={`Select ${key}`} checked={selected?.has(key) ?? false} onChange={() => onToggle(key)} onClick={(e) => e.stopPropagation()} />
                   </span>
                 )}

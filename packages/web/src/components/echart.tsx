@@ -13,7 +13,10 @@ export function EChart({ option, height = 300, label, onClick }: { option: echar
     if (!el) return;
     const c = echarts.init(el, undefined, { renderer: 'canvas' });
     chart.current = c;
-    const ro = new ResizeObserver(() => c.resize());
+    // A box being removed is resized to 0×0 before it is disposed: ECharts throws on that size.
+    const ro = new ResizeObserver(() => {
+      if (el.clientWidth && el.clientHeight) c.resize();
+    });
     ro.observe(el);
     return () => {
       ro.disconnect();

@@ -1,4 +1,4 @@
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useId, type ReactNode } from 'react';
 
 /** A page: its title (also the document title, for tabs and screen readers), actions, content. */
 export function Page({ title, subtitle, actions, children }: { title: string; subtitle?: ReactNode; actions?: ReactNode; children: ReactNode }) {
@@ -21,11 +21,12 @@ export function Page({ title, subtitle, actions, children }: { title: string; su
 
 /** A titled block inside a page. */
 export function Panel({ title, actions, children }: { title?: string; actions?: ReactNode; children: ReactNode }) {
+  const id = useId();
   return (
-    <section className="panel">
+    <section className="panel" aria-labelledby={title ? id : undefined}>
       {(title || actions) && (
         <header className="panel-header">
-          {title && <h2>{title}</h2>}
+          {title && <h2 id={id}>{title}</h2>}
           {actions}
         </header>
       )}

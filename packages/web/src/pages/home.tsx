@@ -37,7 +37,7 @@ const TILES: { key: keyof Counts; label: string; to: string }[] = [
   { key: 'models', label: 'Registered models', to: '/models' },
   { key: 'datasets', label: 'Datasets', to: '/datasets' },
   { key: 'deployments', label: 'Deployments', to: '/deployments' },
-  { key: 'projects', label: 'Projects', to: '/projects' },
+  { key: 'projects', label: 'Projects', to: '/org/projects' },
 ];
 
 export function HomePage() {

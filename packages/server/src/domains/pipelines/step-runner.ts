@@ -271,7 +271,7 @@ export class StepRunner {
       mlflowRunId = mlrun.info.runId;
       await repo.setMlflowRunId(run.id, step.name, mlflowRunId);
       // Lineage: the dataset versions a step read are inputs of its run, as an MLflow client would log them.
-      const datasets = inputs.flatMap((i) => ('dataset' in i ? [{ dataset: { name: i.dataset, digest: i.contentHash ?? `${i.dataset}@${i.version}`, sourceType: 'flywheel', source: `flywheel-datasets:/${i.dataset}/${i.version}` }, tags: [{ key: 'mlflow.data.context', value: 'pipeline' }] }] : []));
+      const datasets = inputs.flatMap((i) => ('dataset' in i ? [{ dataset: { name: i.dataset, digest: (i.contentHash ?? `${i.dataset}@${i.version}`).slice(0, 36), sourceType: 'flywheel', source: `flywheel-datasets:/${i.dataset}/${i.version}` }, tags: [{ key: 'mlflow.data.context', value: 'pipeline' }] }] : []));
       if (datasets.length) await tracking.logInputs(mlflowRunId, datasets);
     } catch (e) {
       failure = `could not create the step's MLflow run: ${(e as Error).message}`;
