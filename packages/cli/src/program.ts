@@ -74,6 +74,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-synchronous <full|normal>', 'SQLite prediction log: survive a process kill (normal, default) or also a power loss (full: fsync every commit)').env(envOf('--log-synchronous')!))
     .addOption(new Option('--rollout-interval-ms <ms>', 'how often canary rollouts are stepped and their guardrails checked (default 5000)').env(envOf('--rollout-interval-ms')!))
     .addOption(new Option('--monitor-interval-ms <ms>', 'how often closed monitor windows are evaluated (default 60000)').env(envOf('--monitor-interval-ms')!))
+    .addOption(new Option('--drift-threads <n>', 'worker threads for monitor reports beside the evaluating one; 0 = inline (default: cores − 1, at most 4)').env(envOf('--drift-threads')!))
     .addOption(new Option('--alert-interval-ms <ms>', 'how often alert rules are evaluated and webhooks sent (default 5000)').env(envOf('--alert-interval-ms')!))
     .addOption(new Option('--anonymous <off|read|full>', 'what callers without credentials may do (default: full on loopback, off otherwise)').env(envOf('--anonymous')!))
     .addOption(new Option('--trust-proxy <bool>', 'trust X-Forwarded-* headers from your reverse proxy (default false)').env(envOf('--trust-proxy')!))
@@ -115,6 +116,7 @@ Examples:
             rolloutIntervalMs: opts.rolloutIntervalMs,
             monitorIntervalMs: opts.monitorIntervalMs,
             alertIntervalMs: opts.alertIntervalMs,
+            driftThreads: opts.driftThreads,
             anonymous: opts.anonymous,
             trustProxy: opts.trustProxy,
             uiDir: opts.uiDir,
