@@ -10,7 +10,7 @@ import { registerMlflowApi } from './http/mlflow/index.js';
 import { TrackingRepository, TrackingService, trackingMigrations, trackingRoutes } from './domains/tracking/index.js';
 import { RegistryRepository, RegistryService, registryMigrations, registryRoutes } from './domains/registry/index.js';
 import { DatasetAccessService, DatasetsRepository, DatasetsService, datasetAccessRoutes, datasetsMigrations, datasetsRoutes } from './domains/datasets/index.js';
-import { LineageService, lineageRoutes, type LineageDatasetVersion } from './domains/lineage/index.js';
+import { LineageService, lineageRoutes, type LineageDatasetVersion, type LineageServingVariant } from './domains/lineage/index.js';
 import {
   DeploymentsService,
   GroupCommitPredictionLog,
@@ -113,9 +113,18 @@ export interface Platform {
 }
 
 /** Lineage reads the relations other domains own, through the narrow ports it declares. */
-function createLineage(tracking: TrackingService, registry: RegistryService, datasets: DatasetsService): LineageService {
+function createLineage(tracking: TrackingService, registry: RegistryService, datasets: DatasetsService, deployments: DeploymentsService): LineageService {
   const toLineage = (v: DatasetVersion): LineageDatasetVersion => ({ name: v.dataset, version: v.version, contentHash: v.contentHash, sourceUri: v.sourceUri });
+  const variantsOf = (d: { name: string; config: { variants: { name: string; role: string; weight: number; model?: { name: string; version: string | number } | undefined }[] } }): LineageServingVariant[] =>
+    d.config.variants.map((v) => ({ deployment: d.name, variant: v.name, role: v.role, weight: v.weight, model: v.model ? { name: v.model.name, version: String(v.model.version) } : null }));
   return new LineageService({
+    deployments: {
+      async servingVersions(versions) {
+        const wanted = new Set(versions.map((v) => `${v.name}\u0000${v.version}`));
+        return (await deployments.list()).flatMap(variantsOf).filter((v) => v.model !== null && wanted.has(`${v.model.name}\u0000${v.model.version}`));
+      },
+      variantsOf: async (name) => variantsOf(await deployments.get(name)),
+    },
     runs: tracking,
     models: {
       getModelVersion: (name, version) => registry.getModelVersion(name, version),
@@ -213,7 +222,6 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     logger: logger.child({ domain: 'registry' }),
   });
   const datasets = new DatasetsService({ repo: new DatasetsRepository(store.tables(), store.dialect), clock, artifacts });
-  const lineage = createLineage(tracking, registry, datasets);
   // Every change the platform's services make is recorded here, in the change's own transaction.
   const audit = new AuditService({ repo: new AuditRepository(store.tables(), store.dialect), clock });
   const pipelinesRepo = new PipelinesRepository(store.tables(), store.dialect);
@@ -249,6 +257,7 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
   deployments.setBudgetGate(gate);
   // Every deployment's models are loaded and warmed before the server takes traffic.
   await deployments.start();
+  const lineage = createLineage(tracking, registry, datasets, deployments);
   // 'sync' (default): a prediction is answered only once it is committed to the log (group commit).
   const sqliteFile = store.dialect === 'sqlite' ? sqlitePathFromUrl(config.store.databaseUrl, config.dataDir) : ':memory:';
   const predictionRepo =

@@ -16,9 +16,9 @@ export async function lineageRoutes(app: FastifyInstance, deps: { lineage: Linea
   app.get('/api/v1/lineage', {
     schema: {
       tags: ['lineage'],
-      summary: 'What a model version, dataset version or run came from (upstream) or feeds (downstream)',
+      summary: 'What a model version, dataset version, run or deployment came from (upstream) or feeds (downstream, up to the deployments serving it)',
       querystring: Type.Object({
-        ref: Type.String({ minLength: 5, maxLength: 600, description: 'model:<name>/<version>, dataset:<name>/<version|latest> or run:<run id>' }),
+        ref: Type.String({ minLength: 5, maxLength: 600, description: 'model:<name>/<version>, dataset:<name>/<version|latest>, run:<run id> or deployment:<name>' }),
         direction: Type.Optional(Type.Union([Type.Literal('upstream'), Type.Literal('downstream')], { default: 'upstream' })),
       }),
       response: {

@@ -37,6 +37,22 @@ export interface LineageDatasets {
   versionsForInputs(inputs: { digest: string; source: string }[]): Promise<LineageDatasetVersion[]>;
 }
 
+/** Which deployments serve model versions (read from serving). */
+export interface LineageDeployments {
+  /** The variants, across every deployment, that serve one of `versions`. */
+  servingVersions(versions: { name: string; version: string }[]): Promise<LineageServingVariant[]>;
+  /** A deployment's variants (NOT_FOUND when there is none). */
+  variantsOf(deployment: string): Promise<LineageServingVariant[]>;
+}
+
+export interface LineageServingVariant {
+  deployment: string;
+  variant: string;
+  role: string;
+  weight: number;
+  model: { name: string; version: string } | null;
+}
+
 export type NodeKind = 'dataset_version' | 'dataset_input' | 'run' | 'model_version' | 'deployment';
 
 export interface LineageNode {
@@ -63,7 +79,8 @@ export interface LineageGraph {
 export type LineageRef =
   | { kind: 'model_version'; name: string; version: string }
   | { kind: 'dataset_version'; name: string; version: string }
-  | { kind: 'run'; runId: string };
+  | { kind: 'run'; runId: string }
+  | { kind: 'deployment'; name: string };
 
 /**
  * The digests a Flywheel dataset version is known by in MLflow inputs: MLflow caps a digest at
@@ -81,14 +98,16 @@ const nodeId = {
   dataset: (name: string, version: number | string) => `dataset_version:${name}/${version}`,
   run: (id: string) => `run:${id}`,
   input: (name: string, digest: string) => `dataset_input:${name}@${digest}`,
+  deployment: (name: string) => `deployment:${name}`,
 };
 
 /** Parses `model:churn/3`, `dataset:sales/2` (or `latest`), `run:<id>` as the CLI and API accept them. */
 export function parseLineageRef(ref: string): LineageRef {
-  const m = /^(model|dataset|run):(.+)$/.exec(ref.trim());
-  if (!m) throw new DomainError('INVALID_INPUT', `Invalid lineage reference '${ref}': expected model:<name>/<version>, dataset:<name>/<version> or run:<run id>.`);
+  const m = /^(model|dataset|run|deployment):(.+)$/.exec(ref.trim());
+  if (!m) throw new DomainError('INVALID_INPUT', `Invalid lineage reference '${ref}': expected model:<name>/<version>, dataset:<name>/<version>, run:<run id> or deployment:<name>.`);
   const [, kind, rest] = m as unknown as [string, string, string];
   if (kind === 'run') return { kind: 'run', runId: rest };
+  if (kind === 'deployment') return { kind: 'deployment', name: rest };
   const slash = rest.lastIndexOf('/');
   if (slash <= 0 || slash === rest.length - 1) {
     throw new DomainError('INVALID_INPUT', `Invalid lineage reference '${ref}': expected ${kind}:<name>/<version>.`);
@@ -100,10 +119,10 @@ export function parseLineageRef(ref: string): LineageRef {
 
 /**
  * Answers "where did this come from?" (upstream) and "what does this feed?" (downstream) over
- * datasets, runs and model versions.
+ * datasets, runs, model versions and the deployments serving them.
  */
 export class LineageService {
-  constructor(private readonly deps: { runs: LineageRuns; models: LineageModels; datasets: LineageDatasets }) {}
+  constructor(private readonly deps: { runs: LineageRuns; models: LineageModels; datasets: LineageDatasets; deployments?: LineageDeployments }) {}
 
   async graph(ref: LineageRef, direction: 'upstream' | 'downstream'): Promise<LineageGraph> {
     const g = new GraphBuilder();
@@ -118,7 +137,25 @@ export class LineageService {
           await this.runInputs(g, run);
         }
       }
-      // Deployments arrive with the serving capability; the downstream edge is ready for them.
+      if (direction === 'downstream') await this.deploymentsOf(g, [mv]);
+    } else if (ref.kind === 'deployment') {
+      if (!this.deps.deployments) throw new DomainError('NOT_FOUND', `Deployment '${ref.name}' not found.`);
+      const variants = await this.deps.deployments.variantsOf(ref.name);
+      root = g.add({ id: nodeId.deployment(ref.name), kind: 'deployment', label: ref.name, attributes: { variants: variants.length } });
+      if (direction === 'upstream') {
+        for (const v of variants) {
+          if (!v.model) continue;
+          const mv = await this.deps.models.getModelVersion(v.model.name, v.model.version).catch(() => undefined);
+          if (!mv) continue;
+          const node = g.model(mv);
+          g.edge(node, root, 'deployed_as');
+          const run = mv.runId ? await this.deps.runs.getRun(mv.runId).catch(() => undefined) : undefined;
+          if (run) {
+            g.edge(g.run(run.info, run), node, 'registered_from');
+            await this.runInputs(g, run);
+          }
+        }
+      }
     } else if (ref.kind === 'dataset_version') {
       const dv = await this.deps.datasets.getVersion(ref.name, ref.version);
       root = g.dataset(dv);
@@ -159,6 +196,16 @@ export class LineageService {
     if (runIds.length === 0) return;
     const versions = await this.deps.models.modelVersionsOfRuns(runIds);
     for (const mv of versions) g.edge(nodeId.run(mv.runId!), g.model(mv), 'registered_from');
+    await this.deploymentsOf(g, versions);
+  }
+
+  /** Downstream of model versions: the deployments whose variants serve them. */
+  private async deploymentsOf(g: GraphBuilder, versions: LineageModelVersion[]): Promise<void> {
+    if (!this.deps.deployments || versions.length === 0) return;
+    for (const v of await this.deps.deployments.servingVersions(versions.map((x) => ({ name: x.name, version: x.version })))) {
+      const id = g.add({ id: nodeId.deployment(v.deployment), kind: 'deployment', label: v.deployment, attributes: {} });
+      g.edge(nodeId.model(v.model!.name, v.model!.version), id, 'deployed_as');
+    }
   }
 }
 

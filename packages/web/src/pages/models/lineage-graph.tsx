@@ -59,9 +59,9 @@ interface Deployment {
 }
 
 /**
- * Adds the deployments serving any model version of the graph: the lineage API stops at model
- * versions (its downstream edge to deployments is not there yet), the deployments list says where
- * each version serves. A caller who may not list deployments sees the graph without them.
+ * Adds the deployments serving any model version of the graph. The lineage API adds them
+ * downstream only; an upstream graph (where a model version came from) shows where it serves too.
+ * A caller who may not list deployments sees the graph without them.
  */
 export async function withDeployments(g: LineageGraph, signal: AbortSignal): Promise<LineageGraph> {
   const versions = g.nodes.filter((n) => n.kind === 'model_version');
@@ -81,7 +81,7 @@ export async function withDeployments(g: LineageGraph, signal: AbortSignal): Pro
       if (!versions.some((n) => n.id === from)) continue;
       const id = `deployment:${d.name}`;
       if (!nodes.some((n) => n.id === id)) nodes.push({ id, kind: 'deployment', label: d.name, attributes: { variant: v.name } });
-      edges.push({ from, to: id, relation: 'deployed_as' });
+      if (!edges.some((e) => e.from === from && e.to === id)) edges.push({ from, to: id, relation: 'deployed_as' });
     }
   }
   return { ...g, nodes, edges };
