@@ -63,7 +63,7 @@ function Shell() {
         </NavLink>
         <SidebarSearch />
         {GROUPS.map((g) => {
-          const items = NAV.filter((n) => n.group === g);
+          const items = NAV.filter((n) => n.group === g && (!n.adminOnly || !session.user || session.user.isAdmin));
           if (!items.length) return null;
           return (
             <div key={g} className="nav-group">

@@ -6,6 +6,8 @@ export interface NavItem {
   label: string;
   /** Section heading the item is listed under. */
   group: 'Build' | 'Operate' | 'Organization';
+  /** Shown to platform admins (and anonymous callers of a loopback server) only: the API refuses everyone else. */
+  adminOnly?: boolean;
 }
 
 /** What an area of the UI (tracking, models, deployments, …) contributes: its routes and nav entries. */

@@ -1,5 +1,6 @@
 import { Navigate } from 'react-router-dom';
 import type { Area } from '../../nav';
+import { AdminOnly } from '../../components/admin-only';
 import { TeamsPage } from './teams';
 import { ProjectsPage } from './projects';
 import { ProjectPage } from './project';
@@ -23,7 +24,7 @@ export const orgArea: Area = {
     { path: '/org/scorecards', element: <ScorecardsPage /> },
     { path: '/org/scorecards/models/:name', element: <ModelScorecardPage /> },
     { path: '/org/policies', element: <PoliciesPage /> },
-    { path: '/org/audit', element: <AuditPage /> },
+    { path: '/org/audit', element: <AdminOnly title="Audit log" what="the audit log (platform admins only)"><AuditPage /></AdminOnly> },
   ],
   nav: [
     { to: '/org/catalog', label: 'Catalog search', group: 'Organization' },
@@ -32,6 +33,6 @@ export const orgArea: Area = {
     { to: '/org/budgets', label: 'Budgets and cost', group: 'Organization' },
     { to: '/org/scorecards', label: 'Scorecards', group: 'Organization' },
     { to: '/org/policies', label: 'Policies', group: 'Organization' },
-    { to: '/org/audit', label: 'Audit log', group: 'Organization' },
+    { to: '/org/audit', label: 'Audit log', group: 'Organization', adminOnly: true },
   ],
 };
