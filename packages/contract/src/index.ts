@@ -3,3 +3,4 @@ export * from './tracking.js';
 export * from './common.js';
 export * from './registry.js';
 export * from './datasets.js';
+export * from './pipelines/index.js';

@@ -1,4 +1,4 @@
-import type { DatasetVersion, Experiment, Run } from '@flywheel/contract';
+import type { DatasetVersion, Experiment, PipelineDefinition, Run } from '@flywheel/contract';
 import { HttpTransport, type ClientOptions, type Query } from './http.js';
 import { Tracking } from './tracking.js';
 
@@ -122,8 +122,12 @@ export class FlywheelClient {
 
   readonly pipelines = {
     list: async (): Promise<Json[]> => (await this.http.request<{ pipelines: Json[] }>('GET', '/api/v1/pipelines')).pipelines,
-    /** Registers (or updates) a pipeline definition, e.g. from the builder: `pipeline('train').step(…).build()`. */
-    put: (definition: Json) => this.http.request<Json>('POST', '/api/v1/pipelines', { json: definition }),
+    /**
+     * Registers a pipeline definition (a new version when it changed), e.g. from the builder:
+     * `fw.pipelines.register(pipeline('train').step('fit', { command: ['python', 'fit.py'] }).build(), { ownerTeam: 'growth' })`.
+     */
+    register: (definition: PipelineDefinition | Json, o: { ownerTeam?: string; visibility?: 'private' | 'internal'; project?: string } = {}) =>
+      this.http.request<{ pipeline: Json; created: boolean }>('POST', '/api/v1/pipelines', { json: definition, query: { ownerTeam: o.ownerTeam, visibility: o.visibility, project: o.project } }),
     run: (name: string, body: Json = {}) => this.http.request<Json>('POST', `/api/v1/pipelines/${seg(name)}/runs`, { json: body }),
     getRun: (id: string) => this.http.request<Json>('GET', `/api/v1/pipeline-runs/${seg(id)}`),
   };

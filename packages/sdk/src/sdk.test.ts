@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestPlatform, DIALECTS } from '../../server/src/test-support/platform.js';
 import { logisticModel } from '../../server/src/domains/serving/test-support/serving-models.js';
-import { FlywheelClient, FlywheelError, FlywheelNetworkError } from './index.js';
+import { FlywheelClient, FlywheelError, FlywheelNetworkError, pipeline } from './index.js';
 
 type TestPlatform = Awaited<ReturnType<typeof createTestPlatform>>;
 
@@ -72,6 +72,20 @@ for (const dialect of DIALECTS) {
       assert.equal(ds.created, true);
       const again = await fw.datasets.register('sdk-rows', 'a,b\n1,2\n3,4\n', { filename: 'rows.csv' });
       assert.equal(again.created, false);
+    });
+
+    test('a pipeline built with the typed builder is validated locally, registered and run', async () => {
+      assert.throws(() => pipeline('bad').step('a', { command: ['true'], dependsOn: ['b'] }).step('b', { command: ['true'], dependsOn: ['a'] }).build(), /cycle/);
+      const def = pipeline('sdk-hello', 'one step').step('hello', { command: [process.execPath, '-e', 'console.log("hello from a step")'] }).build();
+      const r = await fw.pipelines.register(def);
+      assert.equal(r.created, true);
+      const run = await fw.pipelines.run('sdk-hello');
+      let state = String(run.state);
+      for (let i = 0; i < 100 && !['succeeded', 'failed'].includes(state); i++) {
+        await new Promise((res) => setTimeout(res, 200));
+        state = String((await fw.pipelines.getRun(String(run.id))).state);
+      }
+      assert.equal(state, 'succeeded');
     });
 
     test("errors carry the server's status, code and message", async () => {
