@@ -245,7 +245,7 @@ for (const dialect of DIALECTS) {
 
       await s.page.getByRole('link', { name: 'Budgets and cost' }).click();
       await s.page.getByRole('row', { name: /ml-core-monthly/ }).waitFor();
-      await s.page.getByLabel('Team').selectOption('ml-core');
+      await s.page.getByRole('combobox', { name: /^Team/ }).selectOption('ml-core');
       await s.page.locator('.org-spend').waitFor();
       await s.shot(`budgets-${dialect}`);
 
@@ -254,7 +254,7 @@ for (const dialect of DIALECTS) {
       await s.shot(`policies-${dialect}`);
 
       await s.page.getByRole('link', { name: 'Catalog search' }).click();
-      await s.page.getByLabel('Search the catalog').fill('churn');
+      await s.page.locator('main').getByLabel('Search the catalog').fill('churn');
       await s.page.getByRole('status').filter({ hasText: /match/ }).waitFor();
       const results = await s.page.locator('.org-results li').allInnerTexts();
       assert.ok(results.some((r) => /project\s+churn-poc/.test(r)), results.join('\n'));
