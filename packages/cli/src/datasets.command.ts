@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { Dataset, DatasetVersion, RegisterVersionResponse } from '@flywheel/contract';
 import { ApiClient, CliError, EXIT } from './client.js';
 import { output } from './output.js';
+import { ProgressBar } from './progress-bar.js';
 import { table } from './table.js';
 
 interface Grant {
@@ -80,12 +81,14 @@ Examples:
         throw new CliError(`Cannot read ${file}: no such file.`, EXIT.usage);
       }
       const format = opts.format ?? (extname(path).toLowerCase() === '.csv' ? 'csv' : 'parquet');
-      if (!opts.json) process.stderr.write(`uploading ${basename(path)} (${(size / 1e6).toFixed(1)} MB) and profiling…\n`);
-      const res = await new ApiClient(opts.url).request<RegisterVersionResponse>('POST', `/api/v1/datasets/${encodeURIComponent(name)}/versions`, {
+      const bar = new ProgressBar(`uploading ${basename(path)}`, size, process.stderr, !opts.json && !!process.stderr.isTTY);
+      if (!opts.json && !process.stderr.isTTY) process.stderr.write(`uploading ${basename(path)} (${(size / 1e6).toFixed(1)} MB) and profiling…\n`);
+      const uploading = new ApiClient(opts.url).request<RegisterVersionResponse>('POST', `/api/v1/datasets/${encodeURIComponent(name)}/versions`, {
         query: { format, filename: basename(path), sourceUri: opts.sourceUri },
-        body: Readable.toWeb(createReadStream(path)) as unknown as RequestInit['body'],
+        body: Readable.toWeb(createReadStream(path).pipe(bar.counter())) as unknown as RequestInit['body'],
         contentType: format === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet',
       });
+      const res = await uploading.finally(() => bar.done('— profiled'));
       output(opts.json, res, () => `${res.created ? 'registered' : 'already registered (identical content)'}: ${renderVersion(res.version)}`);
     });
 
