@@ -389,7 +389,19 @@ export async function buildPlatform(config: Config, opts: BuildOptions = {}): Pr
     await app.register(async (scope) => registryRoutes(scope, { registry, anonymous }));
     // Its own scope: dataset uploads add content-type parsers for CSV and Parquet bodies.
     await app.register(async (scope) => datasetsRoutes(scope, { datasets, anonymous }));
-    await app.register(async (scope) => lineageRoutes(scope, { lineage }));
+    await app.register(async (scope) =>
+      lineageRoutes(scope, {
+        lineage,
+        anonymous,
+        // Every node is checked with its owning domain's read rule: another team's private work is left out.
+        guards: {
+          model: (access, name) => registry.guardModel(access, name, 'read'),
+          dataset: (access, name) => datasets.guardDataset(access, name, 'read'),
+          run: (access, runId) => tracking.guardRun(access, runId, 'read'),
+          teamTree: () => tracking.teamTree(),
+        },
+      }),
+    );
     await app.register(async (scope) => rolloutRoutes(scope, { rollouts }));
     // Own scope: actuals uploads add a text/csv parser.
     await app.register(async (scope) => monitoringRoutes(scope, { actuals }));
