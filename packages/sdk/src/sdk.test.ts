@@ -164,3 +164,22 @@ describe('SDK retries', () => {
     await assert.rejects(fw.experiments.list(), FlywheelNetworkError);
   });
 });
+
+describe('SDK runs belong to the signed-in caller', () => {
+  let p: TestPlatform;
+  let url: string;
+  before(async () => {
+    p = await createTestPlatform('sqlite', { config: { anonymous: 'off' } });
+    url = await p.app.listen({ host: '127.0.0.1', port: 0 });
+    await p.services.org.bootstrapUser({ username: 'ada', password: 'a long enough password', isAdmin: true });
+  });
+  after(() => p?.dispose());
+
+  test("a run started with a token records the token's user, not a placeholder", async () => {
+    const login = await new FlywheelClient({ url }).request<{ token: { token: string } }>('POST', '/api/v1/auth/login', { json: { username: 'ada', password: 'a long enough password', issue: 'token' } });
+    const fw = new FlywheelClient({ url, token: login.token.token });
+    const run = await fw.tracking.startRun({ experiment: 'owned' });
+    await run.end();
+    assert.equal((await fw.runs.get(run.runId)).info.userId, 'ada');
+  });
+});

@@ -153,7 +153,8 @@ export class Tracking {
 
   async startRun(o: StartRunOptions = {}): Promise<ActiveRun> {
     const experimentId = o.experimentId ?? (o.experiment ? await this.experimentId(o.experiment) : '0');
-    const tags = Object.entries({ 'mlflow.source.type': 'LOCAL', 'mlflow.user': 'flywheel-sdk', ...o.tags }).map(([key, value]) => ({ key, value }));
+    // No user tag: the server records the signed-in caller as the run's user.
+    const tags = Object.entries({ 'mlflow.source.type': 'LOCAL', ...o.tags }).map(([key, value]) => ({ key, value }));
     const r = await this.http.request<{ run: { info: { run_id: string; artifact_uri: string } } }>('POST', '/api/2.0/mlflow/runs/create', {
       json: { experiment_id: experimentId, start_time: Date.now(), ...(o.runName ? { run_name: o.runName } : {}), tags },
     });

@@ -157,12 +157,14 @@ export function trackingEndpoints({ tracking, artifacts }: MlflowTrackingDeps): 
       methods: ['POST'],
       async handle(r, access) {
         await tracking.guardExperiment(access, r.string('experiment_id') || '0', 'write');
+        const tags = tagsOf(r);
         const run = await tracking.createRun({
           experimentId: r.string('experiment_id') || undefined,
-          userId: r.string('user_id'),
+          // A client that names no user (nor an mlflow.user tag) ran as the signed-in caller.
+          userId: r.string('user_id') || (tags.some((t) => t.key === 'mlflow.user') ? undefined : access.principal?.username),
           runName: r.string('run_name') || undefined,
           startTime: r.int64('start_time'),
-          tags: tagsOf(r),
+          tags,
           actor: { actor: access.principal?.username ?? 'anonymous' },
         });
         return { run: formatRun(run) };
