@@ -507,6 +507,7 @@ function pipelineTriggerSources(datasets: DatasetsService, registry: RegistrySer
       const page = await registry.searchModelVersions({ filter: `name = '${name.replace(/'/g, "''")}'`, maxResults: 1000 });
       return page.items.length ? Math.max(...page.items.map((v) => Number(v.version))) : null;
     },
+    guardRead: (access, kind, name) => (kind === 'dataset' ? datasets.guardDataset(access, name, 'read') : registry.guardModel(access, name, 'read')),
   };
 }
 

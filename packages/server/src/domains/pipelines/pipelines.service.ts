@@ -195,8 +195,10 @@ export class PipelinesService {
     if (owner) await this.require(opts.access, def.name, owner, 'write');
     else if (opts.access || opts.project !== undefined) {
       const owned = opts.access ? await opts.access.ownerForCreate({ team: opts.ownerTeam, visibility: opts.visibility }, { team: 'ownerTeam', visibility: 'visibility' }) : { ownerTeam: null, visibility: 'internal' as const };
-      await this.repo.insertOwner({ name: def.name, owner_team: owned.ownerTeam, visibility: owned.visibility, project: opts.project ?? null, created_at: now });
+      const inserted = await this.repo.insertOwner({ name: def.name, owner_team: owned.ownerTeam, visibility: owned.visibility, project: opts.project ?? null, created_at: now });
       owner = await this.repo.owner(def.name);
+      // Another caller registered it first: their team owns it, and this caller needs write access to it.
+      if (!inserted && owner) await this.require(opts.access, def.name, owner, 'write');
     }
     try {
       return await this.repo.transaction(async (repo) => {

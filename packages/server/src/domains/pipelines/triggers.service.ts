@@ -17,6 +17,8 @@ export interface TriggerSources {
   latestDatasetVersion(name: string): Promise<number | null>;
   /** The latest version of a registered model, or null. */
   latestModelVersion(name: string): Promise<number | null>;
+  /** Throws NOT_FOUND when the caller may not read the dataset or model (another team's private work stays unseen). */
+  guardRead?(access: Access, kind: 'dataset' | 'model', name: string): Promise<void>;
 }
 
 export interface TriggerView {
@@ -83,9 +85,11 @@ export class TriggersService {
       }
     } else if (input.kind === 'dataset_version') {
       const name = str('dataset');
+      if (name && access) await this.d.sources?.guardRead?.(access, 'dataset', name);
       if (name) spec.after = (await this.d.sources?.latestDatasetVersion(name)) ?? 0;
     } else if (input.kind === 'model_version') {
       const name = str('model');
+      if (name && access) await this.d.sources?.guardRead?.(access, 'model', name);
       if (name) spec.after = (await this.d.sources?.latestModelVersion(name)) ?? 0;
     } else if (input.kind === 'alert') str('rule');
     if (problems.length) throw new DomainError('INVALID_INPUT', `Invalid trigger: ${problems.join('; ')}`, { problems });
@@ -162,12 +166,14 @@ export class TriggersService {
    * rule — creating one named `alert-<rule>` the first time — once per alert event.
    */
   async onAlert(pipeline: string, rule: string, eventId: number, params?: Record<string, unknown>): Promise<string[]> {
-    let ts = (await this.d.repo.triggers(pipeline, 'alert')).filter((t) => t.enabled === 1 && ['*', rule].includes((JSON.parse(t.spec) as { rule: string }).rule));
+    const forRule = async () => (await this.d.repo.triggers(pipeline, 'alert')).filter((t) => t.enabled === 1 && ['*', rule].includes((JSON.parse(t.spec) as { rule: string }).rule));
+    let ts = await forRule();
     if (!ts.length) {
       await this.create(pipeline, { name: `alert-${rule}`.slice(0, 100).replace(/[^A-Za-z0-9_.-]/g, '-'), kind: 'alert', spec: { rule }, ...(params ? { params } : {}) }).catch((e: unknown) => {
         if (!(e instanceof DomainError && e.code === 'ALREADY_EXISTS')) throw e;
       });
-      ts = (await this.d.repo.triggers(pipeline, 'alert')).filter((t) => (JSON.parse(t.spec) as { rule: string }).rule === rule);
+      // Re-read with the same filter: a disabled alert-<rule> trigger (the create above found it) stays quiet.
+      ts = await forRule();
     }
     const runs: string[] = [];
     for (const t of ts) {
