@@ -115,6 +115,11 @@ for (const dialect of DIALECTS) {
       assert.equal((await fw.services.pipelines.getRun(first[0]!)).params.fit!.reason, 'drift');
       const triggers = (await call('GET', '/api/v1/pipelines/retrain/triggers')).json<{ triggers: { name: string; kind: string }[] }>().triggers;
       assert.ok(triggers.some((t) => t.name === 'alert-drift-high' && t.kind === 'alert'));
+      // A disabled alert trigger stays quiet: the action finds it and starts nothing.
+      const off = await call('POST', '/api/v1/pipelines/retrain/triggers', { name: 'alert-quality-low', kind: 'alert', spec: { rule: 'quality-low' }, enabled: false });
+      assert.equal(off.statusCode < 300, true, off.body);
+      assert.deepEqual(await pipelineTriggers.onAlert('retrain', 'quality-low', 43), []);
+      assert.equal((await runs()).length, before + 2);
     });
   });
 }
