@@ -127,7 +127,13 @@ export function inferenceFastPath(app: FastifyInstance, deps: FastPathDeps): Fro
           return;
         }
       }
-      (kind === 'oip' ? oip(req, res, name, parsed, started) : mlflow(req, res, name, parsed, started)).finally(done);
+      (kind === 'oip' ? oip(req, res, name, parsed, started) : mlflow(req, res, name, parsed, started))
+        .catch((err: unknown) => {
+          // Never an unhandled rejection on the hot path: the connection is closed rather than the process.
+          logger.error({ err }, 'inference fast path failed');
+          res.destroy();
+        })
+        .finally(done);
     });
   };
 
@@ -156,6 +162,11 @@ export function inferenceFastPath(app: FastifyInstance, deps: FastPathDeps): Fro
   };
 
   const fail = (req: IncomingMessage, res: ServerResponse, kind: Kind, name: string, variant: LiveVariant | undefined, e: unknown, started: number): void => {
+    // Something threw after the answer went out (a shadow copy): log it; a second answer cannot be written.
+    if (res.headersSent) {
+      logger.error({ err: e, reqId: req.headers['x-request-id'] }, 'error after the inference answer was sent');
+      return;
+    }
     core.observeFailure(name, variant, e, (performance.now() - started) / 1000);
     const status = statusOf(e);
     const err = e as Error;

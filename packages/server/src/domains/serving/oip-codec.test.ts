@@ -63,6 +63,10 @@ test('oip: request shape errors', () => {
   invalid(() => decodeOipRequest(input({ data: 'abc' })), /input 'x': 'data' must be an array/);
   invalid(() => decodeOipRequest({ inputs: [input({}).inputs[0], input({}).inputs[0]] }), /input 'x' is given more than once/);
   invalid(() => decodeOipRequest({ ...input({}), id: 5 }), /'id' must be a string/);
+  // Echoed as a response header: a newline or a non-ASCII id is a 400, not a 500 after the model ran.
+  invalid(() => decodeOipRequest({ ...input({}), id: 'a\nb' }), /'id' must be 1-256 printable ASCII/);
+  invalid(() => decodeOipRequest({ ...input({}), id: 'é' }), /'id' must be 1-256 printable ASCII/);
+  invalid(() => decodeOipRequest({ ...input({}), id: 'x'.repeat(257) }), /'id' must be 1-256 printable ASCII/);
   invalid(() => decodeOipRequest({ ...input({}), outputs: [{}] }), /outputs\[0\] must be an object with a non-empty 'name'/);
   invalid(() => decodeOipRequest({ ...input({}), parameters: [] }), /'parameters' must be an object/);
 });

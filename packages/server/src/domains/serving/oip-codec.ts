@@ -176,6 +176,8 @@ export function decodeOipRequest(body: unknown): DecodedOipRequest {
   if (!isObject(body)) throw invalid('The inference request must be a JSON object with an "inputs" list.');
   if (!Array.isArray(body.inputs) || body.inputs.length === 0) throw invalid('The inference request needs a non-empty "inputs" list.');
   if (body.id !== undefined && typeof body.id !== 'string') throw invalid("'id' must be a string.");
+  // The id is echoed as the x-flywheel-inference-id header: printable ASCII only, as a header allows.
+  if (typeof body.id === 'string' && !/^[\x20-\x7e]{1,256}$/.test(body.id)) throw invalid("'id' must be 1-256 printable ASCII characters.");
   const inputs: Record<string, Tensor> = {};
   for (let i = 0; i < body.inputs.length; i++) {
     const [name, t] = decodeOipInput(body.inputs[i], i);
