@@ -43,7 +43,8 @@ export async function assessmentRoutes(app: FastifyInstance, deps: { assessment:
   const access = (req: FastifyRequest) => accessOf(req, anonymous, () => models.teamTree());
   app.addHook('preHandler', async (req) => {
     if (!(req.routeOptions.url ?? '').startsWith('/api/v1/assessment/models/')) return;
-    const writes = req.method === 'POST' && /\/attestations$/.test(req.routeOptions.url ?? '');
+    // Scoring stores a snapshot (unless ?store=false): a write, like an attestation.
+    const writes = req.method === 'POST' && (/\/attestations$/.test(req.routeOptions.url ?? '') || (req.query as { store?: boolean } | undefined)?.store !== false);
     await models.guardModel(access(req), nameOf(req), writes ? 'write' : 'read');
   });
 
@@ -69,7 +70,9 @@ export async function assessmentRoutes(app: FastifyInstance, deps: { assessment:
 
   app.post('/api/v1/assessment/projects/:name', {
     schema: { tags, summary: "Score a project now: its models' ML Test Scores, the weakest as its final (the owner team's members, admins)", params: NameParams, querystring: AssessQuery, response: { 200: ProjectScorecardSchema, ...errors } },
-  }, async (req) => assessment.assessProject(changeContext(req), nameOf(req), assessOpts(req)));
+  }, async (req) =>
+    // A project may link models of other teams: those the caller may not read are listed as missing, never scored.
+    assessment.assessProject(changeContext(req), nameOf(req), { ...assessOpts(req), canRead: (m) => models.guardModel(access(req), m, 'read').then(() => true, () => false) }));
 
   app.get('/api/v1/assessment/projects/:name', {
     schema: { tags, summary: "A project's latest stored scorecard and its history", params: NameParams, response: { 200: Type.Object({ latest: Type.Union([ProjectScorecardSchema, Type.Null()]), history: HistorySchema }), ...errors } },

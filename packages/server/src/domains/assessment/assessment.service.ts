@@ -112,7 +112,7 @@ export class AssessmentService {
    * weakest model's: a project is as production-ready as its least tested model), its owner team's
    * skills coverage and lone superheroes. The owner team's members and admins.
    */
-  async assessProject(ctx: AssessmentContext, name: string, opts: { store?: boolean | undefined; windowDays?: number | undefined } = {}): Promise<ProjectScorecard> {
+  async assessProject(ctx: AssessmentContext, name: string, opts: { store?: boolean | undefined; windowDays?: number | undefined; canRead?: (model: string) => Promise<boolean> } = {}): Promise<ProjectScorecard> {
     const now = this.deps.clock.now();
     const windowMs = this.window(opts.windowDays);
     const shared = await readShared(this.deps.evidence, now, windowMs);
@@ -120,7 +120,8 @@ export class AssessmentService {
     const cards: ModelScorecard[] = [];
     const missing: string[] = [];
     for (const m of project.models) {
-      if (await this.deps.evidence.registry.model(m)) cards.push(await this.scoreModel(m, shared, now, windowMs));
+      if (opts.canRead && !(await opts.canRead(m))) missing.push(m);
+      else if (await this.deps.evidence.registry.model(m)) cards.push(await this.scoreModel(m, shared, now, windowMs));
       else missing.push(m);
     }
     const team = project.ownerTeam ? (await this.deps.evidence.org.teams()).find((t) => t.name === project.ownerTeam) : undefined;
